@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# offguard build. Out of tree into .output/ (libbpf-bootstrap layout):
+#   make            BPF objects, skeletons, ./offguard, test binaries
+#   make test       every test (unit, prog, net); ends "N passed, N failed"
+#   make bench      benchmarks (figures printed, never asserted)
+#   make demo       the self-contained showcase (root)
+#   make install    honours DESTDIR and PREFIX
+# V=1 prints full commands.
+
+OUTPUT		:= .output
+CLANG		?= clang
+BPFTOOL		?= bpftool
+LLVM_STRIP	?= llvm-strip
+CC		?= gcc
+PKG_CONFIG	?= pkg-config
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+VMLINUX_BTF	?= /sys/kernel/btf/vmlinux
+
+ARCH		:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIBBPF_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LIBBPF_LDLIBS	:= $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
+
+COMMON_WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
+CFLAGS		?= -g -O2
+CFLAGS		+= $(COMMON_WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
+		   -Iinclude -Iuser -I$(OUTPUT) $(LIBBPF_CFLAGS)
+LDLIBS		+= $(LIBBPF_LDLIBS) -lelf -lz
+
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		   -MMD -MP -Iinclude -Ibpf -I$(OUTPUT)
+
+BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
+BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS		:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+# Product code. pkt.c is shared with the test tools (packet builder).
+USER_SRCS	:= $(wildcard user/*.c)
+USER_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS	:= $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+
+# Test-only BPF programs (no-op baseline, foreign tc program for the
+# "detach leaves others alone" test).
+TBPF_SRCS	:= $(wildcard selftests/progs/*.bpf.c)
+TBPF_OBJS	:= $(patsubst selftests/progs/%.bpf.c,$(OUTPUT)/selftests/%.bpf.o,$(TBPF_SRCS))
+TSKELS		:= $(patsubst selftests/progs/%.bpf.c,$(OUTPUT)/selftests/%.skel.h,$(TBPF_SRCS))
+
+TOOL_SRCS	:= $(wildcard selftests/tools/*.c)
+TOOLS		:= $(patsubst selftests/tools/%.c,$(OUTPUT)/selftests/%,$(TOOL_SRCS))
+
+TEST_BINS	:= $(OUTPUT)/selftests/unit_tests $(OUTPUT)/selftests/prog_tests \
+		   $(OUTPUT)/selftests/bench_prog
+
+.PHONY: all clean test bench demo install check-deps
+all: offguard $(TOOLS) $(TEST_BINS)
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "Error: $(VMLINUX_BTF) missing: kernel built without CONFIG_DEBUG_INFO_BTF" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+# DWARF is dropped before embedding (BTF stays): skeletons stay small.
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MT $@ -MF $(@:.o=.d) -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ && rm -f $@.tmp
+
+$(OUTPUT)/selftests/%.bpf.o: selftests/progs/%.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)/selftests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MT $@ -MF $(@:.o=.d) -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ && rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/selftests/%.skel.h: $(OUTPUT)/selftests/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@.tmp && mv $@.tmp $@
+
+# Every userspace object may include any skeleton: order them first.
+$(OUTPUT)/user/%.o: user/%.c | $(SKELS) $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+offguard: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/selftests/%.o: selftests/*/%.c | $(SKELS) $(TSKELS) $(OUTPUT)/selftests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iselftests -c $< -o $@
+
+$(OUTPUT)/selftests/unit_tests: $(OUTPUT)/selftests/unit_tests.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/selftests/prog_tests: $(OUTPUT)/selftests/prog_tests.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/selftests/bench_prog: $(OUTPUT)/selftests/bench_prog.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
+
+$(OUTPUT)/selftests/%: $(OUTPUT)/selftests/%.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+test: all
+	$(Q)selftests/run.sh
+
+bench: all
+	$(Q)selftests/bench/run.sh
+
+demo: offguard
+	$(Q)./offguard demo
+
+install: offguard
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 offguard $(DESTDIR)$(SBINDIR)/offguard
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUTPUT) offguard
+
+.SECONDARY:
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/selftests/*.d)

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The skb rules of DESIGN §3, as the kernel implies them. Input: the
+ * metadata (meta.h) and the parsed headers (parse.h); output: a bitmask of
+ * enum og_reason (bit n = reason n) and, for partial_bad_seed, the
+ * diagnosed variant. Nothing here modifies the packet.
+ *
+ * Only the checks a packet's metadata calls for are made: a complete L4
+ * checksum is summed only when the packet claims one (NONE, COMPLETE,
+ * UNNECESSARY), and a wrong seed is summed once more only to tell the
+ * "full checksum written" writer bug from other wrong seeds.
+ */
+#ifndef OG_BPF_RULES_H
+#define OG_BPF_RULES_H
+
+#include "parse.h"
+#include "meta.h"
+
+#define OG_BIT(r)		(1U << (r))
+#define OG_TCP_CSUM_OFF		16
+#define OG_UDP_CSUM_OFF		6
+
+/* UDP tunnel ports whose IPv6 zero checksum is allowed (RFC 6935/6936). */
+#define OG_PORT_VXLAN		4789
+#define OG_PORT_VXLAN_LINUX	8472
+#define OG_PORT_GENEVE		6081
+
+struct og_verdict {
+	__u32	reasons;	/* OG_BIT(enum og_reason) */
+	__u32	seed_variant;	/* enum og_seed_variant, if partial_bad_seed */
+	__u32	l4_verified;
+};
+
+/*
+ * Folded sum over the whole L4 segment plus `seed`, or -1 when it cannot
+ * be read. A global function: the verifier checks it once, not once per
+ * call site, and its two loops stay out of the callers' state space.
+ */
+__attribute__((noinline))
+int og_l4_sum(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 seed)
+{
+	__s64 sum = og_skb_csum(ctx, off, len, seed);
+
+	if (sum < 0)
+		return -1;
+	return og_csum_fold(sum);
+}
+
+static __always_inline __u64 og_l4_pseudo(const struct og_pkt *pkt)
+{
+	/* ICMPv4 has no pseudo-header; ICMPv6, TCP and UDP do. */
+	if (pkt->l4proto == OG_IPPROTO_ICMP)
+		return 0;
+	return og_pseudo_sum(pkt->addr_sum, pkt->l4proto, pkt->l4_len);
+}
+
+static __always_inline int og_is_csum_l4(__u8 proto)
+{
+	return proto == OG_IPPROTO_TCP || proto == OG_IPPROTO_UDP ||
+	       proto == OG_IPPROTO_UDPLITE || proto == OG_IPPROTO_ICMP ||
+	       proto == OG_IPPROTO_ICMPV6;
+}
+
+static __always_inline void og_rule_partial(struct __sk_buff *ctx,
+					    const struct og_meta *m,
+					    const struct og_pkt *pkt,
+					    struct og_verdict *v)
+{
+	__u32 want_off;
+	__u16 seed;
+	int full;
+
+	/*
+	 * Encapsulated packets point csum_start at the inner L4 header and
+	 * SCTP uses CRC32c (csum_not_inet): neither is ours to judge here.
+	 */
+	if (m->flags & (OG_FIX_ENCAP | OG_FIX_CSUM_NOT_INET))
+		return;
+	if (m->csum_start < 0 ||
+	    (__u32)m->csum_start + m->csum_offset + 2 > m->len ||
+	    (__u32)m->csum_start != pkt->l4_off) {
+		v->reasons |= OG_BIT(OG_PARTIAL_BAD_START);
+		return;
+	}
+	if (pkt->l4proto == OG_IPPROTO_TCP)
+		want_off = OG_TCP_CSUM_OFF;
+	else if (pkt->l4proto == OG_IPPROTO_UDP ||
+		 pkt->l4proto == OG_IPPROTO_UDPLITE)
+		want_off = OG_UDP_CSUM_OFF;
+	else
+		want_off = 0xffff;	/* partial on another L4 */
+	if (m->csum_offset != want_off) {
+		v->reasons |= OG_BIT(OG_PARTIAL_BAD_OFFSET);
+		return;
+	}
+	if (pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_L4_BAD_HDR))
+		return;
+
+	seed = og_partial_seed(pkt->addr_sum, pkt->l4proto, pkt->l4_len);
+	if (og_csum16_equiv(pkt->l4_check, seed))
+		return;
+
+	v->reasons |= OG_BIT(OG_PARTIAL_BAD_SEED);
+	if (pkt->l4_check == 0) {
+		v->seed_variant = OG_SEED_ZERO;
+		return;
+	}
+	if (og_csum16_equiv(pkt->l4_check,
+			    og_partial_seed_lengthless(pkt->addr_sum,
+						       pkt->l4proto))) {
+		v->seed_variant = OG_SEED_LENGTHLESS;
+		return;
+	}
+	/* Does the field hold the complete checksum instead of the seed? */
+	full = og_l4_sum(ctx, pkt->l4_off, pkt->l4_len,
+			 og_csum_fold(og_l4_pseudo(pkt)));
+	v->seed_variant = full == 0xffff ? OG_SEED_FULL_CSUM : OG_SEED_OTHER;
+}
+
+/* A checksum that claims to be complete: verify it, never touch it. */
+static __always_inline void og_rule_complete(struct __sk_buff *ctx,
+					     const struct og_meta *m,
+					     const struct og_pkt *pkt,
+					     struct og_verdict *v)
+{
+	int sum;
+
+	if (!og_is_csum_l4(pkt->l4proto) ||
+	    (pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_L4_BAD_HDR)))
+		return;
+	/* Fraglist GSO: the head's checksum covers its own segment only. */
+	if (m->gso_size)
+		return;
+	if (pkt->l4proto == OG_IPPROTO_UDP && pkt->l4_check == 0) {
+		if (pkt->ipv == 6 && pkt->udp_dport != OG_PORT_VXLAN &&
+		    pkt->udp_dport != OG_PORT_VXLAN_LINUX &&
+		    pkt->udp_dport != OG_PORT_GENEVE)
+			v->reasons |= OG_BIT(OG_UDP6_ZERO_CSUM);
+		return;		/* IPv4: "no checksum" is legal */
+	}
+	sum = og_l4_sum(ctx, pkt->l4_off, pkt->l4_len,
+			og_csum_fold(og_l4_pseudo(pkt)));
+	if (sum < 0)
+		return;
+	v->l4_verified = 1;
+	if (sum == 0xffff)
+		return;
+	if (m->ip_summed == OG_CHECKSUM_UNNECESSARY)
+		v->reasons |= OG_BIT(OG_UNNECESSARY_BUT_BAD);
+	else
+		v->reasons |= OG_BIT(OG_L4_BAD_CSUM);
+}
+
+static __always_inline void og_rule_gso(const struct og_meta *m,
+					const struct og_pkt *pkt,
+					__u32 hook, struct og_verdict *v)
+{
+	__u32 t = m->gso_type, hdrs, payload, segs;
+	int tcp = pkt->l4proto == OG_IPPROTO_TCP;
+	int udp = pkt->l4proto == OG_IPPROTO_UDP;
+
+	if (m->ip_summed != OG_CHECKSUM_PARTIAL && !(t & OG_GSO_FRAGLIST))
+		v->reasons |= OG_BIT(OG_GSO_NOT_PARTIAL);
+
+	if (pkt->flags & OG_PKT_F_FRAG)
+		v->reasons |= OG_BIT(OG_GSO_FRAGMENT);
+
+	/* Encapsulation GSO describes inner headers offguard does not parse. */
+	if (t & (OG_GSO_TUNNEL | OG_GSO_PARTIAL))
+		return;
+
+	if (!(t & (OG_GSO_TCPV4 | OG_GSO_TCPV6 | OG_GSO_UDP | OG_GSO_UDP_L4 |
+		   OG_GSO_OTHER)) ||
+	    ((t & OG_GSO_TCPV4) && (!tcp || pkt->ipv != 4)) ||
+	    ((t & OG_GSO_TCPV6) && (!tcp || pkt->ipv != 6)) ||
+	    ((t & (OG_GSO_UDP | OG_GSO_UDP_L4)) && !udp)) {
+		v->reasons |= OG_BIT(OG_GSO_TYPE_MISMATCH);
+		return;
+	}
+	if (t & OG_GSO_OTHER)
+		return;
+
+	if (pkt->flags & OG_PKT_F_L4_BAD_HDR) {
+		v->reasons |= OG_BIT(OG_GSO_BAD_L4_HDR);
+		return;
+	}
+	if (tcp && (pkt->tcp_flags & (OG_TCP_FLAG_SYN | OG_TCP_FLAG_RST)))
+		v->reasons |= OG_BIT(OG_GSO_BAD_TCP_FLAGS);
+
+	if (m->gso_size == OG_GSO_BY_FRAGS || !pkt->l4_hdr_len)
+		return;
+	hdrs = pkt->l4_off - pkt->l3_off + pkt->l4_hdr_len;
+	if (hdrs + m->gso_size > m->mtu)
+		v->reasons |= OG_BIT(OG_GSO_SIZE_EXCEEDS_MTU);
+
+	if (m->len > pkt->l4_off + pkt->l4_hdr_len) {
+		payload = m->len - pkt->l4_off - pkt->l4_hdr_len;
+		segs = (payload + m->gso_size - 1) / m->gso_size;
+		if (segs > m->gso_max_segs ||
+		    ((t & OG_GSO_UDP_L4) && segs > OG_UDP_MAX_SEGMENTS))
+			v->reasons |= OG_BIT(OG_GSO_TOO_MANY_SEGS);
+	}
+
+	/* Mismatch, not fault: the kernel will segment in software. */
+	if (hook == OG_HOOK_TC_EGRESS &&
+	    (((t & OG_GSO_TCPV4) && !(m->features & OG_FEAT_TSO)) ||
+	     ((t & OG_GSO_TCPV6) && !(m->features & OG_FEAT_TSO6)) ||
+	     ((t & OG_GSO_UDP_L4) && !(m->features & OG_FEAT_GSO_UDP_L4))))
+		v->reasons |= OG_BIT(OG_GSO_NO_TSO);
+}
+
+/*
+ * Global (verified once, on its own, with every input unknown): the rules
+ * must hold for any metadata and any parse result anyway.
+ */
+__attribute__((noinline))
+int og_rules(struct __sk_buff *ctx, const struct og_meta *m,
+	     const struct og_pkt *pkt, struct og_verdict *v)
+{
+	__u32 hook;
+
+	if (!ctx || !m || !pkt || !v)
+		return 0;
+	hook = m->hook;
+	if (pkt->ipv == 4 && !pkt->ip_hdr_sum_ok)
+		v->reasons |= OG_BIT(OG_L3_BAD_CSUM);
+
+	if (m->ip_summed == OG_CHECKSUM_PARTIAL) {
+		og_rule_partial(ctx, m, pkt, v);
+		/* Mismatch: the kernel will checksum it in software. */
+		if (hook == OG_HOOK_TC_EGRESS &&
+		    !(m->flags & (OG_FIX_ENCAP | OG_FIX_CSUM_NOT_INET)) &&
+		    !(m->features & OG_FEAT_HW_CSUM) &&
+		    !(m->features & (pkt->ipv == 4 ? OG_FEAT_IP_CSUM :
+						     OG_FEAT_IPV6_CSUM)))
+			v->reasons |= OG_BIT(OG_PARTIAL_NO_TX_CSUM);
+	} else {
+		og_rule_complete(ctx, m, pkt, v);
+	}
+
+	if (m->gso_size)
+		og_rule_gso(m, pkt, hook, v);
+	return 0;
+}
+
+#endif /* OG_BPF_RULES_H */

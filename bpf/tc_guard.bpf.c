@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * offguard tc programs: ingress (first look at metadata a writer handed
+ * the kernel, e.g. a TUN/TAP virtio_net_hdr) and egress (last look before
+ * the driver or the kernel's software checksum/GSO). Both judge every skb
+ * against the rules catalogue (rules.h) and count per device, hook and
+ * rule. This version observes only: it never modifies or drops, and
+ * returns TCX_NEXT / TC_ACT_UNSPEC so programs after it still run.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "offguard/offguard.h"
+#include "skb_csum.h"
+#include "rules.h"
+
+#define OG_TC_NEXT	(-1)	/* TCX_NEXT == TC_ACT_UNSPEC */
+#define OG_PULL_MAX	256	/* headers worth pulling into the linear part */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, OG_MAX_COUNTERS);
+	__type(key, struct og_counter_key);
+	__type(value, struct og_counter);
+} og_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, OG_MAX_DEVICES);
+	__type(key, struct og_dev_key);
+	__type(value, struct og_dev_stats);
+} og_devstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OG_MAX_DEVICES);
+	__type(key, struct og_dev_key);
+	__type(value, struct og_dev_conf);
+} og_config SEC(".maps");
+
+static __always_inline struct og_dev_stats *
+og_devstats_get(const struct og_dev_key *key)
+{
+	struct og_dev_stats *st, zero = {};
+
+	st = bpf_map_lookup_elem(&og_devstats, key);
+	if (st)
+		return st;
+	/* Normally pre-created at attach; a race with another CPU is fine. */
+	bpf_map_update_elem(&og_devstats, key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&og_devstats, key);
+}
+
+static __always_inline void og_count(__u32 ifindex, enum og_hook hook,
+				     __u32 reasons, __u32 len)
+{
+	struct og_counter_key key = { .ifindex = ifindex, .hook = hook };
+	struct og_counter *c, zero = {};
+	__u32 r;
+
+	for (r = 1; r <= OG_TRUNCATED; r++) {
+		if (!(reasons & OG_BIT(r)))
+			continue;
+		key.reason = r;
+		c = bpf_map_lookup_elem(&og_counters, &key);
+		if (!c) {
+			bpf_map_update_elem(&og_counters, &key, &zero,
+					    BPF_NOEXIST);
+			c = bpf_map_lookup_elem(&og_counters, &key);
+			if (!c)
+				continue;
+		}
+		/* Per-CPU values: plain increments are exact. */
+		c->packets++;
+		c->bytes += len;
+	}
+}
+
+static __always_inline void og_stats_meta(struct og_dev_stats *st,
+					  const struct og_meta *m)
+{
+	st->packets++;
+	st->bytes += m->len;
+	switch (m->ip_summed) {
+	case OG_CHECKSUM_NONE:
+		st->csum_none++;
+		break;
+	case OG_CHECKSUM_UNNECESSARY:
+		st->csum_unnecessary++;
+		break;
+	case OG_CHECKSUM_COMPLETE:
+		st->csum_complete++;
+		break;
+	default:
+		st->csum_partial++;
+		break;
+	}
+	if (!m->gso_size)
+		return;
+	st->gso_packets++;
+	st->gso_segs += m->gso_segs;
+	if (m->gso_type & OG_GSO_TCPV4)
+		st->gso_tcpv4++;
+	else if (m->gso_type & OG_GSO_TCPV6)
+		st->gso_tcpv6++;
+	else if (m->gso_type & OG_GSO_UDP_L4)
+		st->gso_udp_l4++;
+	else
+		st->gso_other++;
+	if (m->gso_type & OG_GSO_DODGY)
+		st->dodgy++;
+}
+
+static __always_inline int og_tc(struct __sk_buff *ctx, enum og_hook hook)
+{
+	struct og_dev_key dkey = { .ifindex = ctx->ifindex, .hook = hook };
+	struct og_verdict v = {};
+	struct og_dev_stats *st;
+	struct og_dev_conf *conf;
+	struct og_meta m = {};
+	struct og_pkt pkt = {};
+	int ret;
+
+	m.hook = hook;
+	og_meta_read(ctx, &m);
+
+	st = og_devstats_get(&dkey);
+	if (!st)
+		return OG_TC_NEXT;
+	og_stats_meta(st, &m);
+	if (!m.parse)
+		return OG_TC_NEXT;
+
+	ret = og_parse_skb(ctx, &pkt, m.l3_proto, m.len, m.gso_size);
+	if (ret == OG_PARSE_NONLINEAR) {
+		/*
+		 * Headers in page frags (rare: writers with a tiny hdr_len).
+		 * Pulling changes the layout, never the bytes; parse again.
+		 */
+		if (bpf_skb_pull_data(ctx, m.len < OG_PULL_MAX ? m.len :
+						OG_PULL_MAX))
+			return OG_TC_NEXT;
+		ret = og_parse_skb(ctx, &pkt, m.l3_proto, m.len, m.gso_size);
+		/* pull_data invalidated st: look it up again */
+		st = bpf_map_lookup_elem(&og_devstats, &dkey);
+		if (!st)
+			return OG_TC_NEXT;
+	}
+	if (ret == OG_PARSE_TRUNC) {
+		v.reasons = OG_BIT(OG_TRUNCATED);
+	} else if (ret == OG_PARSE_OK) {
+		if (m.gso_size) {
+			/* Config only matters to rules that need it. */
+			conf = bpf_map_lookup_elem(&og_config, &dkey);
+			if (conf && conf->mtu)
+				m.mtu = conf->mtu;
+		}
+		og_rules(ctx, &m, &pkt, &v);
+	}
+
+	if (v.l4_verified)
+		st->l4_verified++;
+	if (!v.reasons)
+		return OG_TC_NEXT;
+	if (v.reasons & OG_BIT(OG_PARTIAL_BAD_SEED))
+		st->seed_variant[v.seed_variant & 3]++;
+	og_count(dkey.ifindex, hook, v.reasons, m.len);
+	return OG_TC_NEXT;
+}
+
+SEC("tc")
+int og_tc_ingress(struct __sk_buff *ctx)
+{
+	return og_tc(ctx, OG_HOOK_TC_INGRESS);
+}
+
+SEC("tc")
+int og_tc_egress(struct __sk_buff *ctx)
+{
+	return og_tc(ctx, OG_HOOK_TC_EGRESS);
+}
+
+char LICENSE[] SEC("license") = "GPL";
