@@ -103,7 +103,7 @@ offguard: $(USER_OBJS)
 
 $(OUTPUT)/selftests/%.o: selftests/*/%.c | $(SKELS) $(TSKELS) $(OUTPUT)/selftests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iselftests -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Iselftests -I$(OUTPUT)/selftests -c $< -o $@
 
 $(OUTPUT)/selftests/unit_tests: $(OUTPUT)/selftests/unit_tests.o $(LIB_OBJS)
 	$(call msg,LINK,$@)

@@ -222,6 +222,11 @@ int og_rules(struct __sk_buff *ctx, const struct og_meta *m,
 	if (!ctx || !m || !pkt || !v)
 		return 0;
 	hook = m->hook;
+	/* A TCP/UDP header past the data: GSO has its own rule for it. */
+	if ((pkt->flags & OG_PKT_F_L4_BAD_HDR) && !m->gso_size) {
+		v->reasons |= OG_BIT(OG_TRUNCATED);
+		return 0;
+	}
 	if (pkt->ipv == 4 && !pkt->ip_hdr_sum_ok)
 		v->reasons |= OG_BIT(OG_L3_BAD_CSUM);
 

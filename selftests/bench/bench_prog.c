@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Cost of the tc programs over a no-op tc program, as ratios and
+ * differences measured side by side in one run (DESIGN §8.1).
+ *
+ *   bench_prog testrun          BPF_PROG_TEST_RUN, 64 B .. 3.5 KB
+ *   bench_prog live IFNAME N    frames sent on IFNAME (AF_PACKET) while
+ *                               offguard and the no-op both sit on the
+ *                               peer's tc ingress; per-program run time
+ *                               from kernel.bpf_stats (jumbo sizes that
+ *                               test-run cannot build)
+ *
+ * Figures are printed, never asserted.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "offguard/offguard.h"
+#include "tc_guard.skel.h"
+#include "noop.skel.h"
+#include "pkt.h"
+
+#define RUNS		7
+#define REPEAT		200000
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median ns per invocation over RUNS test runs of REPEAT each. */
+static double median_ns(int prog_fd, void *pkt, size_t len,
+			struct __sk_buff *skb)
+{
+	double v[RUNS];
+	int i;
+
+	for (i = 0; i < RUNS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o,
+			.data_in = pkt,
+			.data_size_in = len,
+			.ctx_in = skb,
+			.ctx_size_in = sizeof(*skb),
+			.repeat = REPEAT,
+		);
+
+		if (bpf_prog_test_run_opts(prog_fd, &o)) {
+			fprintf(stderr, "bench: test run: %s\n", strerror(errno));
+			exit(1);
+		}
+		v[i] = o.duration;
+	}
+	qsort(v, RUNS, sizeof(v[0]), cmp_double);
+	return v[RUNS / 2];
+}
+
+static struct tc_guard *load_guard(bool fixture)
+{
+	struct og_kconsts kc = OG_KCONSTS_DEFAULT;
+	struct tc_guard *s = tc_guard__open();
+
+	if (!s)
+		return NULL;
+	s->rodata->og_kc = kc;
+	s->rodata->og_fixture_meta = fixture;
+	if (tc_guard__load(s)) {
+		tc_guard__destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct tr_case {
+	const char	*name;
+	bool		ipv6;
+	__u8		proto;
+	size_t		frame;		/* total frame length */
+	bool		partial;	/* CHECKSUM_PARTIAL via fixture meta */
+	double		target;		/* ns over no-op, 0: none */
+};
+
+static const struct tr_case tr_cases[] = {
+	{ "64B tcp4 CHECKSUM_PARTIAL", false, IPPROTO_TCP, 64, true, 0 },
+	{ "64B udp4 full L4 verify", false, IPPROTO_UDP, 64, false, 0 },
+	{ "1500B tcp4 CHECKSUM_PARTIAL", false, IPPROTO_TCP, 1514, true, 15 },
+	{ "1500B tcp4 full L4 verify", false, IPPROTO_TCP, 1514, false, 60 },
+	{ "1500B tcp6 full L4 verify", true, IPPROTO_TCP, 1514, false, 0 },
+	{ "3500B udp4 full L4 verify", false, IPPROTO_UDP, 3514, false, 0 },
+};
+
+static int cmd_testrun(void)
+{
+	struct tc_guard *prod = load_guard(false), *fix = load_guard(true);
+	struct noop *noop = noop__open_and_load();
+	static __u8 buf[4096];
+	size_t i;
+
+	if (!prod || !fix || !noop) {
+		fprintf(stderr, "bench: cannot load programs (root?)\n");
+		return 1;
+	}
+	printf("# tc program cost, BPF_PROG_TEST_RUN, median of %d x %d runs\n",
+	       RUNS, REPEAT);
+	printf("%-30s %9s %9s %9s %7s %s\n", "case", "noop_ns", "og_ns",
+	       "over_ns", "ratio", "target");
+	for (i = 0; i < sizeof(tr_cases) / sizeof(tr_cases[0]); i++) {
+		const struct tr_case *c = &tr_cases[i];
+		struct og_fixture_meta fm = {};
+		struct __sk_buff skb = {};
+		struct og_pkt_spec spec;
+		struct og_pkt pkt;
+		double base, og;
+		size_t hdr;
+		int len, fd;
+
+		og_pkt_spec_init(&spec);
+		spec.ether = true;
+		spec.ipv6 = c->ipv6;
+		spec.l4proto = c->proto;
+		hdr = OG_ETH_HLEN + (c->ipv6 ? OG_IPV6_HLEN : OG_IPV4_HLEN) +
+		      (c->proto == IPPROTO_TCP ? OG_TCP_HLEN : OG_UDP_HLEN);
+		spec.payload_len = c->frame - hdr;
+		spec.l4_csum = c->partial ? OG_L4_CSUM_SEED : OG_L4_CSUM_FULL;
+		len = og_pkt_build(&spec, buf, sizeof(buf), &pkt);
+		if (len <= 0)
+			return 1;
+		fd = bpf_program__fd(prod->progs.og_tc_ingress);
+		if (c->partial) {
+			/* test-run skbs are CHECKSUM_NONE: describe PARTIAL */
+			fm.ip_summed = OG_CHECKSUM_PARTIAL;
+			fm.csum_start = pkt.l4_off;
+			fm.csum_offset = pkt.csum_off;
+			fm.mtu = 1500;
+			memcpy(skb.cb, &fm, sizeof(fm));
+			fd = bpf_program__fd(fix->progs.og_tc_ingress);
+		}
+		base = median_ns(bpf_program__fd(noop->progs.og_noop), buf,
+				 len, &skb);
+		og = median_ns(fd, buf, len, &skb);
+		printf("%-30s %9.1f %9.1f %9.1f %7.2f %s\n", c->name, base, og,
+		       og - base, og / base,
+		       c->target ? (og - base <= c->target ? "<= target" :
+							     "ABOVE target") :
+				   "");
+	}
+	tc_guard__destroy(prod);
+	tc_guard__destroy(fix);
+	noop__destroy(noop);
+	return 0;
+}
+
+static int prog_stats(int fd, __u64 *ns, __u64 *cnt)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*ns = info.run_time_ns;
+	*cnt = info.run_cnt;
+	return 0;
+}
+
+/*
+ * Live: both programs on the receiving device's tcx ingress, run on the
+ * same packets; the difference of their mean run times is offguard's
+ * cost over a no-op (bpf_stats' own overhead is in both and cancels).
+ */
+static int cmd_live(const char *send_if, const char *recv_if, int frame,
+		    int count)
+{
+	struct tc_guard *og = load_guard(false);
+	struct noop *noop = noop__open_and_load();
+	int ifindex = if_nametoindex(recv_if), sifindex = if_nametoindex(send_if);
+	int statfd, sock, i, len;
+	struct sockaddr_ll sll = {};
+	__u64 og_ns0, og_n0, nop_ns0, nop_n0, og_ns, og_n, nop_ns, nop_n;
+	static __u8 buf[9100];
+	struct og_pkt_spec spec;
+	struct og_pkt pkt;
+
+	if (!og || !noop || !ifindex || !sifindex) {
+		fprintf(stderr, "bench: live: load or device lookup failed\n");
+		return 1;
+	}
+	if (bpf_prog_attach(bpf_program__fd(noop->progs.og_noop), ifindex,
+			    46 /* BPF_TCX_INGRESS */, 0) ||
+	    bpf_prog_attach(bpf_program__fd(og->progs.og_tc_ingress), ifindex,
+			    46, 0)) {
+		fprintf(stderr, "bench: live: tcx attach: %s\n", strerror(errno));
+		return 1;
+	}
+	statfd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (statfd < 0) {
+		fprintf(stderr, "bench: live: enable stats: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	og_pkt_spec_init(&spec);
+	spec.ether = true;
+	spec.l4proto = IPPROTO_UDP;
+	spec.payload_len = frame - OG_ETH_HLEN - OG_IPV4_HLEN - OG_UDP_HLEN;
+	len = og_pkt_build(&spec, buf, sizeof(buf), &pkt);
+	sock = socket(AF_PACKET, SOCK_RAW, 0);
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = sifindex;
+	sll.sll_halen = ETH_ALEN;
+	prog_stats(bpf_program__fd(og->progs.og_tc_ingress), &og_ns0, &og_n0);
+	prog_stats(bpf_program__fd(noop->progs.og_noop), &nop_ns0, &nop_n0);
+	for (i = 0; i < count; i++)
+		if (sendto(sock, buf, len, 0, (void *)&sll, sizeof(sll)) < 0) {
+			fprintf(stderr, "bench: live: send: %s\n",
+				strerror(errno));
+			return 1;
+		}
+	usleep(200000);
+	prog_stats(bpf_program__fd(og->progs.og_tc_ingress), &og_ns, &og_n);
+	prog_stats(bpf_program__fd(noop->progs.og_noop), &nop_ns, &nop_n);
+	og_ns -= og_ns0;
+	og_n -= og_n0;
+	nop_ns -= nop_ns0;
+	nop_n -= nop_n0;
+	if (!og_n || !nop_n) {
+		fprintf(stderr, "bench: live: no packets seen\n");
+		return 1;
+	}
+	printf("%-30s %9.1f %9.1f %9.1f %7.2f (live, %llu pkts, bpf_stats)\n",
+	       frame >= 9000 ? "9000B udp4 full L4 verify" :
+			       "live udp4 full L4 verify",
+	       (double)nop_ns / nop_n, (double)og_ns / og_n,
+	       (double)og_ns / og_n - (double)nop_ns / nop_n,
+	       ((double)og_ns / og_n) / ((double)nop_ns / nop_n),
+	       (unsigned long long)og_n);
+	close(statfd);
+	close(sock);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "testrun"))
+		return cmd_testrun();
+	if (argc >= 6 && !strcmp(argv[1], "live"))
+		return cmd_live(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+	fprintf(stderr, "usage: bench_prog testrun | live SEND_IF RECV_IF FRAME COUNT\n");
+	return 2;
+}
