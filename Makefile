@@ -62,7 +62,7 @@ TOOLS		:= $(patsubst selftests/tools/%.c,$(OUTPUT)/selftests/%,$(TOOL_SRCS))
 TEST_BINS	:= $(OUTPUT)/selftests/unit_tests $(OUTPUT)/selftests/prog_tests \
 		   $(OUTPUT)/selftests/bench_prog
 
-.PHONY: all clean test bench demo install check-deps
+.PHONY: all clean test bench demo install deps
 all: offguard $(TOOLS) $(TEST_BINS)
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests:
@@ -120,6 +120,10 @@ $(OUTPUT)/selftests/bench_prog: $(OUTPUT)/selftests/bench_prog.o $(LIB_OBJS)
 $(OUTPUT)/selftests/%: $(OUTPUT)/selftests/%.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Debian packages needed to build and test (root; no-op when present).
+deps:
+	$(Q).ci/deps
 
 test: all
 	$(Q)selftests/run.sh
