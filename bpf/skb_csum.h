@@ -4,10 +4,16 @@
  * complete, at any length the device allows (jumbo, non-linear).
  *
  * The linear part is summed in place with bpf_csum_diff() on packet
- * pointers; what lies in page frags is copied in blocks to a per-CPU
- * scratch buffer first. Blocks are 512 bytes because kernels 6.3..6.12
- * refuse larger bpf_csum_diff() sizes (6.13+ accept any, and fold their
- * result to 16 bits: both forms are valid partial sums for our fold).
+ * pointers, in decreasing power-of-two blocks; the last < 64 bytes with
+ * plain loads (a helper call costs more than summing them). What lies in
+ * page frags is copied in blocks to a per-CPU scratch buffer first.
+ *
+ * Kernels 6.3..6.12 refuse bpf_csum_diff() sizes over 512; 6.13+ accept
+ * any (and fold their result to 16 bits: both forms are valid partial
+ * sums for our fold). offguard tries 2 KiB blocks and, the first time
+ * the kernel refuses one, remembers it in og_csum_small_only and uses
+ * 512-byte blocks from then on: no probe, no version check.
+ *
  * Every block starts at an even offset from `off`, so byte lanes never
  * swap; an odd tail is zero-padded, which is exactly RFC 1071's padding.
  */
@@ -16,7 +22,9 @@
 
 #include "csum.h"
 
-#define OG_CSUM_BLOCK		512
+#define OG_CSUM_BLOCK		512	/* largest size every kernel accepts */
+#define OG_CSUM_BIG		2048
+#define OG_CSUM_REFUSED		(-2)
 #define OG_CSUM_MAX_BLOCKS	128	/* 64 KiB: beyond, not verified */
 /*
  * Whole blocks summed in place. Linear heads rarely exceed a page (TUN:
@@ -60,6 +68,9 @@ static __always_inline void *og_csum_ptr(void *data, void *data_end,
 	return p;
 }
 
+/* 1 once the kernel refused a block over 512 bytes. */
+volatile __u32 og_csum_small_only = 0;
+
 #define OG_CSUM_STEP(n) do {						\
 	if (len & (n)) {						\
 		void *q = og_csum_ptr(data, data_end, off, (n));	\
@@ -68,8 +79,22 @@ static __always_inline void *og_csum_ptr(void *data, void *data_end,
 			return -1;					\
 		r = bpf_csum_diff(NULL, 0, q, (n), 0);			\
 		if (r < 0)						\
-			return -1;					\
+			return (n) > OG_CSUM_BLOCK ? OG_CSUM_REFUSED : -1; \
 		sum += (__u32)r;					\
+		off += (n);						\
+	}								\
+} while (0)
+
+/* n (8, 16 or 32) bytes as 64-bit loads, both halves into the sum. */
+#define OG_CSUM_LOAD_STEP(n) do {					\
+	if (len & (n)) {						\
+		__u64 *q = og_csum_ptr(data, data_end, off, (n));	\
+		int k;							\
+									\
+		if (!q)							\
+			return -1;					\
+		for (k = 0; k < (n) / 8; k++)				\
+			sum += (q[k] & 0xffffffff) + (q[k] >> 32);	\
 		off += (n);						\
 	}								\
 } while (0)
@@ -82,24 +107,43 @@ static __always_inline void *og_csum_ptr(void *data, void *data_end,
  * at even offsets keeps their one's-complement sum exact.
  */
 
-/* Tail (< 512 bytes) of the linear part, in place: no copy. */
+/*
+ * Linear bytes, in place, no copy: len < OG_CSUM_BIG * 2 with big blocks,
+ * len < OG_CSUM_BLOCK without. Returns OG_CSUM_REFUSED if the kernel
+ * refused a big block.
+ */
 __attribute__((noinline))
-int og_csum_tail_inplace(struct __sk_buff *ctx, __u32 off, __u32 len)
+int og_csum_tail_inplace(struct __sk_buff *ctx, __u32 off, __u32 len,
+			 __u32 big)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 sum = 0;
 	__s64 r;
 
-	if (len >= OG_CSUM_BLOCK)
+	if (big) {
+		if (len >= OG_CSUM_BIG * 2)
+			return -1;
+		OG_CSUM_STEP(2048);
+		OG_CSUM_STEP(1024);
+		OG_CSUM_STEP(512);
+	} else if (len >= OG_CSUM_BLOCK) {
 		return -1;
+	}
 	OG_CSUM_STEP(256);
 	OG_CSUM_STEP(128);
 	OG_CSUM_STEP(64);
-	OG_CSUM_STEP(32);
-	OG_CSUM_STEP(16);
-	OG_CSUM_STEP(8);
-	OG_CSUM_STEP(4);
+	OG_CSUM_LOAD_STEP(32);
+	OG_CSUM_LOAD_STEP(16);
+	OG_CSUM_LOAD_STEP(8);
+	if (len & 4) {
+		__u32 *w = og_csum_ptr(data, data_end, off, 4);
+
+		if (!w)
+			return -1;
+		sum += *w;
+		off += 4;
+	}
 	if (len & 2) {
 		__u16 *h = og_csum_ptr(data, data_end, off, 2);
 
@@ -165,16 +209,17 @@ int og_csum_copy(struct __sk_buff *ctx, __u32 off, __u32 len)
 }
 
 /*
- * Sum of [off, off+len) plus seed as a 64-bit accumulator, or -1 when the
- * range cannot be read or is longer than OG_CSUM_MAX_BLOCKS blocks.
+ * Folded sum of [off, off+len), or -1 when the range cannot be read or is
+ * longer than OG_CSUM_MAX_BLOCKS blocks, or OG_CSUM_REFUSED when `big`
+ * blocks were refused (the caller retries without).
  */
-static __always_inline __s64 og_skb_csum(struct __sk_buff *ctx, __u32 off,
-					 __u32 len, __u64 seed)
+__attribute__((noinline))
+int og_csum_walk(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 linear = data_end - data;
-	__u64 sum = seed;
+	__u64 sum = 0;
 	__u32 i;
 	__s64 r;
 	int t;
@@ -183,31 +228,67 @@ static __always_inline __s64 og_skb_csum(struct __sk_buff *ctx, __u32 off,
 		return -1;
 
 	/* In place while whole blocks lie in the linear part. */
-	for (i = 0; i < OG_CSUM_INPLACE_BLOCKS; i++) {
-		void *p;
+	if (big) {
+		for (i = 0; i < OG_CSUM_INPLACE_BLOCKS / 4; i++) {
+			void *p;
 
-		if (len < OG_CSUM_BLOCK || off + OG_CSUM_BLOCK > linear)
-			break;
-		p = og_csum_ptr(data, data_end, off, OG_CSUM_BLOCK);
-		if (!p)
-			break;
-		r = bpf_csum_diff(NULL, 0, p, OG_CSUM_BLOCK, 0);
-		if (r < 0)
-			return -1;
-		sum += (__u32)r;
-		off += OG_CSUM_BLOCK;
-		len -= OG_CSUM_BLOCK;
+			if (len < OG_CSUM_BIG * 2 || off + OG_CSUM_BIG > linear)
+				break;
+			p = og_csum_ptr(data, data_end, off, OG_CSUM_BIG);
+			if (!p)
+				break;
+			r = bpf_csum_diff(NULL, 0, p, OG_CSUM_BIG, 0);
+			if (r < 0)
+				return OG_CSUM_REFUSED;
+			sum += (__u32)r;
+			off += OG_CSUM_BIG;
+			len -= OG_CSUM_BIG;
+		}
+	} else {
+		for (i = 0; i < OG_CSUM_INPLACE_BLOCKS; i++) {
+			void *p;
+
+			if (len < OG_CSUM_BLOCK ||
+			    off + OG_CSUM_BLOCK > linear)
+				break;
+			p = og_csum_ptr(data, data_end, off, OG_CSUM_BLOCK);
+			if (!p)
+				break;
+			r = bpf_csum_diff(NULL, 0, p, OG_CSUM_BLOCK, 0);
+			if (r < 0)
+				return -1;
+			sum += (__u32)r;
+			off += OG_CSUM_BLOCK;
+			len -= OG_CSUM_BLOCK;
+		}
 	}
 	if (!len)
-		return sum;
-	if (len < OG_CSUM_BLOCK && off + len <= linear &&
-	    off + len <= OG_CSUM_INPLACE_MAX)
-		t = og_csum_tail_inplace(ctx, off, len);
+		return og_csum_fold(sum);
+	if (len < (big ? OG_CSUM_BIG * 2 : OG_CSUM_BLOCK) &&
+	    off + len <= linear && off + len <= OG_CSUM_INPLACE_MAX)
+		t = og_csum_tail_inplace(ctx, off, len, big);
 	else
 		t = og_csum_copy(ctx, off, len);
 	if (t < 0)
+		return t;
+	return og_csum_fold(sum + t);
+}
+
+/* Sum of [off, off+len) plus seed, as a 64-bit accumulator, or -1. */
+static __always_inline __s64 og_skb_csum(struct __sk_buff *ctx, __u32 off,
+					 __u32 len, __u64 seed)
+{
+	int t = OG_CSUM_REFUSED;
+
+	if (!og_csum_small_only)
+		t = og_csum_walk(ctx, off, len, 1);
+	if (t == OG_CSUM_REFUSED) {
+		og_csum_small_only = 1;
+		t = og_csum_walk(ctx, off, len, 0);
+	}
+	if (t < 0)
 		return -1;
-	return sum + t;
+	return seed + t;
 }
 
 #endif /* OG_BPF_SKB_CSUM_H */

@@ -84,7 +84,7 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
 	}
 	if ((int)ours > og_verbose)
 		return 0;
-	fputs("libbpf: ", stderr);
+	/* libbpf's messages already start with "libbpf: " */
 	return vfprintf(stderr, fmt, ap);
 }
 

@@ -97,7 +97,7 @@ enum og_policy {
 /* How a tc program is attached; recorded so status/detach find it again. */
 enum og_attach_mode {
 	OG_ATTACH_NONE			= 0,
-	OG_ATTACH_TCX			= 1,	/* pinned bpf_link */
+	OG_ATTACH_TCX			= 1,	/* tcx, non-link (kept without pins) */
 	OG_ATTACH_CLSACT		= 2,	/* cls_bpf filter, our handle/prio */
 	OG_ATTACH_XDP			= 3,
 	__OG_ATTACH_MAX,
@@ -167,7 +167,7 @@ struct og_dev_conf {
 	__u32			mtu;		/* 0: use the device's MTU */
 	enum og_attach_mode	attach_mode;
 	__u32			prog_id;
-	__u32			link_id;	/* tcx */
+	__u32			link_id;	/* reserved: tcx links (0 today) */
 	__u32			tc_handle;	/* clsact */
 	__u32			tc_priority;	/* clsact */
 	__u64			attached_ns;	/* CLOCK_REALTIME at attach */

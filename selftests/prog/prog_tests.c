@@ -374,6 +374,7 @@ static int build_case(const struct prog_case *c, __u8 *buf, size_t cap,
 	spec.bad_ip_csum = c->bad_ip_csum;
 	spec.ip_len_delta = c->ip_len_delta;
 	spec.doff = c->doff;
+	spec.doff_set = c->doff != 0;
 	spec.mf = c->mf;
 	if (c->dport)
 		spec.dport = c->dport;

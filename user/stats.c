@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * offguard stats: per device and hook statistics (og_devstats) and rule
+ * counters (og_counters), summed over CPUs. JSON is DESIGN §6's contract.
+ *
+ * Interval mode (-i N) prints, every N seconds, what happened during the
+ * last N seconds. JSON keeps exact integers: each line is one compact
+ * document of the same shape whose numbers are the deltas over the
+ * interval, plus "interval_s": N at the top (rate = value / interval_s).
+ * Text shows per-second rates with one decimal, under a header line.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+
+#include "offguard/offguard.h"
+#include "commands.h"
+#include "instance.h"
+#include "json_writer.h"
+#include "logging.h"
+#include "names.h"
+#include "util.h"
+
+static const char stats_usage[] =
+	"offguard stats [DEV...] [-j] [-i SECONDS [-c COUNT]]";
+
+struct hook_data {
+	bool			have_stats;
+	bool			have_reasons;
+	struct og_dev_stats	st;
+	struct og_counter	reason[__OG_REASON_MAX];
+};
+
+struct dev_data {
+	__u32			ifindex;
+	struct hook_data	hook[__OG_HOOK_MAX];
+};
+
+struct snapshot {
+	struct dev_data		*dev;
+	unsigned int		nr, cap;
+};
+
+/* Devices asked for on the command line; none means all. */
+struct dev_filter {
+	__u32			*ifindex;
+	unsigned int		nr;
+};
+
+static bool filter_has(const struct dev_filter *f, __u32 ifindex)
+{
+	unsigned int i;
+
+	if (!f->nr)
+		return true;
+	for (i = 0; i < f->nr; i++)
+		if (f->ifindex[i] == ifindex)
+			return true;
+	return false;
+}
+
+static struct dev_data *snap_dev(struct snapshot *s, __u32 ifindex)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->dev[i].ifindex == ifindex)
+			return &s->dev[i];
+	if (s->nr == s->cap) {
+		unsigned int ncap = s->cap ? s->cap * 2 : 8;
+		struct dev_data *p = realloc(s->dev, ncap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		s->dev = p;
+		s->cap = ncap;
+	}
+	memset(&s->dev[s->nr], 0, sizeof(s->dev[0]));
+	s->dev[s->nr].ifindex = ifindex;
+	return &s->dev[s->nr++];
+}
+
+static void snap_free(struct snapshot *s)
+{
+	free(s->dev);
+	memset(s, 0, sizeof(*s));
+}
+
+static const struct dev_data *snap_find(const struct snapshot *s,
+					__u32 ifindex)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->dev[i].ifindex == ifindex)
+			return &s->dev[i];
+	return NULL;
+}
+
+/* Sum a per-CPU value made of u64 fields (all of offguard's are). */
+static void sum_percpu(__u64 *dst, const void *percpu, size_t size, int ncpus)
+{
+	/* per-CPU values come 8-byte aligned, one after the other */
+	size_t stride = (size + 7) & ~(size_t)7, i;
+	int cpu;
+
+	memset(dst, 0, size);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		const __u64 *v = (const void *)((const char *)percpu +
+						cpu * stride);
+
+		for (i = 0; i < size / sizeof(__u64); i++)
+			dst[i] += v[i];
+	}
+}
+
+static int read_devstats(int fd, const struct dev_filter *f,
+			 struct snapshot *s)
+{
+	struct og_dev_key key, next, *prev = NULL;
+	int ncpus = og_nr_cpus(), err = 0;
+	struct dev_data *d;
+	void *buf;
+
+	buf = calloc(ncpus, sizeof(struct og_dev_stats));
+	if (!buf)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.hook >= __OG_HOOK_MAX || !filter_has(f, key.ifindex))
+			continue;
+		if (bpf_map_lookup_elem(fd, &key, buf))
+			continue;	/* deleted meanwhile */
+		d = snap_dev(s, key.ifindex);
+		if (!d) {
+			err = -ENOMEM;
+			break;
+		}
+		sum_percpu((__u64 *)&d->hook[key.hook].st, buf,
+			   sizeof(struct og_dev_stats), ncpus);
+		d->hook[key.hook].have_stats = true;
+	}
+	free(buf);
+	return err;
+}
+
+static int read_counters(int fd, const struct dev_filter *f,
+			 struct snapshot *s)
+{
+	struct og_counter_key key, next, *prev = NULL;
+	int ncpus = og_nr_cpus(), err = 0;
+	struct dev_data *d;
+	void *buf;
+
+	buf = calloc(ncpus, sizeof(struct og_counter));
+	if (!buf)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		/* a reason this offguard has no name for: newer BPF side */
+		if (key.hook >= __OG_HOOK_MAX ||
+		    key.reason >= __OG_REASON_MAX ||
+		    !filter_has(f, key.ifindex))
+			continue;
+		if (bpf_map_lookup_elem(fd, &key, buf))
+			continue;
+		d = snap_dev(s, key.ifindex);
+		if (!d) {
+			err = -ENOMEM;
+			break;
+		}
+		sum_percpu((__u64 *)&d->hook[key.hook].reason[key.reason],
+			   buf, sizeof(struct og_counter), ncpus);
+		d->hook[key.hook].have_reasons = true;
+	}
+	free(buf);
+	return err;
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+	const struct dev_data *x = a, *y = b;
+
+	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
+}
+
+static int snap_read(const struct og_instance *inst,
+		     const struct dev_filter *f, struct snapshot *s)
+{
+	unsigned int i;
+	int err;
+
+	/* asked-for devices are listed even before they have data */
+	for (i = 0; i < f->nr; i++)
+		if (!snap_dev(s, f->ifindex[i]))
+			return -ENOMEM;
+	if (inst->have_maps) {
+		err = read_devstats(inst->map_fd[OG_MAP_DEVSTATS], f, s);
+		if (!err)
+			err = read_counters(inst->map_fd[OG_MAP_COUNTERS], f, s);
+		if (err)
+			return err;
+	}
+	if (s->nr)
+		qsort(s->dev, s->nr, sizeof(s->dev[0]), dev_cmp);
+	return 0;
+}
+
+/* a - b field by field; a counter that went backwards (reset) counts anew */
+static void sub_u64s(__u64 *dst, const __u64 *a, const __u64 *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = a[i] >= b[i] ? a[i] - b[i] : a[i];
+}
+
+static int snap_delta(const struct snapshot *cur, const struct snapshot *prev,
+		      struct snapshot *out)
+{
+	unsigned int i, h;
+
+	out->nr = 0;
+	for (i = 0; i < cur->nr; i++) {
+		const struct dev_data *c = &cur->dev[i];
+		const struct dev_data *p = snap_find(prev, c->ifindex);
+		struct dev_data *d = snap_dev(out, c->ifindex);
+
+		if (!d)
+			return -ENOMEM;
+		*d = *c;
+		if (!p)
+			continue;
+		for (h = 0; h < __OG_HOOK_MAX; h++) {
+			sub_u64s((__u64 *)&d->hook[h].st,
+				 (const __u64 *)&c->hook[h].st,
+				 (const __u64 *)&p->hook[h].st,
+				 sizeof(c->hook[h].st) / sizeof(__u64));
+			sub_u64s((__u64 *)d->hook[h].reason,
+				 (const __u64 *)c->hook[h].reason,
+				 (const __u64 *)p->hook[h].reason,
+				 sizeof(c->hook[h].reason) / (sizeof(__u64)));
+		}
+	}
+	return 0;
+}
+
+static void json_hook(struct json_writer *jw, const struct hook_data *hd)
+{
+	const struct og_dev_stats *st = &hd->st;
+	unsigned int r, v;
+
+	jw_start_object(jw);
+	jw_u64_field(jw, "packets", st->packets);
+	jw_u64_field(jw, "bytes", st->bytes);
+	jw_name(jw, "csum");
+	jw_start_object(jw);
+	jw_u64_field(jw, "none", st->csum_none);
+	jw_u64_field(jw, "unnecessary", st->csum_unnecessary);
+	jw_u64_field(jw, "complete", st->csum_complete);
+	jw_u64_field(jw, "partial", st->csum_partial);
+	jw_end_object(jw);
+	jw_name(jw, "gso");
+	jw_start_object(jw);
+	jw_u64_field(jw, "packets", st->gso_packets);
+	jw_u64_field(jw, "tcpv4", st->gso_tcpv4);
+	jw_u64_field(jw, "tcpv6", st->gso_tcpv6);
+	jw_u64_field(jw, "udp_l4", st->gso_udp_l4);
+	jw_u64_field(jw, "other", st->gso_other);
+	jw_u64_field(jw, "segs", st->gso_segs);
+	jw_u64_field(jw, "dodgy", st->dodgy);
+	jw_end_object(jw);
+	jw_u64_field(jw, "l4_verified", st->l4_verified);
+
+	jw_name(jw, "reasons");
+	jw_start_object(jw);
+	for (r = 0; r < __OG_REASON_MAX; r++) {
+		const struct og_counter *c = &hd->reason[r];
+
+		if (!c->packets || !og_reason_name(r))
+			continue;
+		jw_name(jw, og_reason_name(r));
+		jw_start_object(jw);
+		jw_u64_field(jw, "packets", c->packets);
+		jw_u64_field(jw, "bytes", c->bytes);
+		jw_u64_field(jw, "repaired", c->repaired);
+		jw_u64_field(jw, "dropped", c->dropped);
+		/* the seed diagnosis lives in og_devstats, per device */
+		if (r == OG_PARTIAL_BAD_SEED) {
+			jw_name(jw, "variants");
+			jw_start_object(jw);
+			for (v = 0; v < __OG_SEED_MAX; v++)
+				jw_u64_field(jw, og_seed_variant_name(v),
+					     st->seed_variant[v]);
+			jw_end_object(jw);
+		}
+		jw_end_object(jw);
+	}
+	jw_end_object(jw);
+	jw_end_object(jw);
+}
+
+static void print_json(const struct snapshot *s, unsigned int interval)
+{
+	/* interval lines are one document each, so never pretty there */
+	struct json_writer *jw = jw_new(stdout, og_pretty && !interval);
+	char name[IF_NAMESIZE];
+	unsigned int i, h;
+
+	if (!jw)
+		return;
+	jw_start_object(jw);
+	if (interval)
+		jw_u64_field(jw, "interval_s", interval);
+	jw_name(jw, "devices");
+	jw_start_array(jw);
+	for (i = 0; i < s->nr; i++) {
+		const struct dev_data *d = &s->dev[i];
+
+		jw_start_object(jw);
+		jw_string_field(jw, "ifname", og_ifname(d->ifindex, name));
+		jw_u64_field(jw, "ifindex", d->ifindex);
+		jw_name(jw, "hooks");
+		jw_start_object(jw);
+		for (h = 0; h < __OG_HOOK_MAX; h++) {
+			const struct hook_data *hd = &d->hook[h];
+
+			if (!(hd->have_stats || hd->have_reasons) ||
+			    !og_hook_name(h))
+				continue;
+			jw_name(jw, og_hook_name(h));
+			json_hook(jw, hd);
+		}
+		jw_end_object(jw);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+	jw_end_object(jw);
+	jw_destroy(&jw);
+}
+
+/*
+ * A value as text: a count, or a rate per second in interval mode (the
+ * header line says so, the numbers stay short). A ring
+ * of buffers lets one printf use several (at most 8) of them.
+ */
+static const char *val(__u64 v, unsigned int interval)
+{
+	static char ring[8][32];
+	static unsigned int next;
+	char *buf = ring[next++ % 8];
+
+	if (interval)
+		snprintf(buf, sizeof(ring[0]), "%.1f", (double)v / interval);
+	else
+		snprintf(buf, sizeof(ring[0]), "%llu", (unsigned long long)v);
+	return buf;
+}
+
+#define V(x)	val((x), interval)
+
+static void text_hook(const char *hname, const struct hook_data *hd,
+		      unsigned int interval)
+{
+	const struct og_dev_stats *st = &hd->st;
+	unsigned int r, v;
+
+	printf("  %-10s  %s pkts %s bytes", hname, V(st->packets),
+	       V(st->bytes));
+	printf("  csum none %s unnecessary %s complete %s", V(st->csum_none),
+	       V(st->csum_unnecessary), V(st->csum_complete));
+	printf(" partial %s\n", V(st->csum_partial));
+	printf("  %-10s  gso %s pkts (tcpv4 %s tcpv6 %s udp_l4 %s", "",
+	       V(st->gso_packets), V(st->gso_tcpv4), V(st->gso_tcpv6),
+	       V(st->gso_udp_l4));
+	printf(" other %s) segs %s dodgy %s", V(st->gso_other),
+	       V(st->gso_segs), V(st->dodgy));
+	printf("  l4_verified %s\n", V(st->l4_verified));
+
+	for (r = 0; r < __OG_REASON_MAX; r++) {
+		const struct og_counter *c = &hd->reason[r];
+
+		if (!c->packets || !og_reason_name(r))
+			continue;
+		printf("    %s  %s pkts %s bytes  repaired %s", og_reason_name(r),
+		       V(c->packets), V(c->bytes), V(c->repaired));
+		printf(" dropped %s", V(c->dropped));
+		if (r == OG_PARTIAL_BAD_SEED) {
+			printf("  variants");
+			for (v = 0; v < __OG_SEED_MAX; v++)
+				printf(" %s %s", og_seed_variant_name(v),
+				       V(st->seed_variant[v]));
+		}
+		printf("\n");
+	}
+}
+
+#undef V
+
+static void print_text(const struct snapshot *s, unsigned int interval)
+{
+	char name[IF_NAMESIZE];
+	unsigned int i, h;
+
+	if (interval)
+		printf("--- last %u s, per second ---\n", interval);
+	if (!s->nr) {
+		printf("no offguard statistics in this network namespace\n");
+		return;
+	}
+	for (i = 0; i < s->nr; i++) {
+		const struct dev_data *d = &s->dev[i];
+		bool any = false;
+
+		printf("%s (ifindex %u)\n",
+		       og_ifname(d->ifindex, name) ?: "(gone)", d->ifindex);
+		for (h = 0; h < __OG_HOOK_MAX; h++) {
+			const struct hook_data *hd = &d->hook[h];
+
+			if (!(hd->have_stats || hd->have_reasons) ||
+			    !og_hook_name(h))
+				continue;
+			text_hook(og_hook_name(h), hd, interval);
+			any = true;
+		}
+		if (!any)
+			printf("  (no data)\n");
+	}
+	fflush(stdout);
+}
+
+static void print_snap(const struct snapshot *s, unsigned int interval)
+{
+	if (og_json)
+		print_json(s, interval);
+	else
+		print_text(s, interval);
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+/* Sleep until the absolute time 'until'; false if told to stop. */
+static bool sleep_until(const struct timespec *until)
+{
+	while (!stop) {
+		int err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, until,
+					  NULL);
+
+		if (!err)
+			return true;
+		if (err != EINTR)
+			return false;
+	}
+	return false;
+}
+
+static int run_interval(const struct og_instance *inst,
+			const struct dev_filter *f, unsigned int interval,
+			unsigned int count)
+{
+	struct snapshot prev = {}, cur = {}, delta = {};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec next;
+	unsigned int done = 0;
+	int err;
+
+	/* no SA_RESTART: the sleep returns on Ctrl-C and the loop ends */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	err = snap_read(inst, f, &prev);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	/* absolute deadlines: reading and printing do not make it drift */
+	while (!err && !stop && (!count || done < count)) {
+		next.tv_sec += interval;
+		if (!sleep_until(&next))
+			break;
+		err = snap_read(inst, f, &cur);
+		if (!err)
+			err = snap_delta(&cur, &prev, &delta);
+		if (err)
+			break;
+		print_snap(&delta, interval);
+		snap_free(&prev);
+		prev = cur;
+		memset(&cur, 0, sizeof(cur));
+		done++;
+	}
+	snap_free(&prev);
+	snap_free(&cur);
+	snap_free(&delta);
+	if (err) {
+		p_err("stats: cannot read counters: %s", og_errstr(err));
+		return OG_EXIT_FAIL;
+	}
+	return OG_EXIT_OK;
+}
+
+static void stats_help(void)
+{
+	printf("usage: %s\n"
+	       "\n"
+	       "Statistics per device and hook (checksum states, GSO types) and the\n"
+	       "packets each rule matched, summed over CPUs. DEV... limits the output.\n"
+	       "\n"
+	       "  -i, --interval SECONDS  print what happened in each interval: text as\n"
+	       "                          rates per second, JSON as one line per interval\n"
+	       "                          with the deltas and \"interval_s\"\n"
+	       "  -c, --count COUNT       stop after COUNT intervals (default: until Ctrl-C)\n"
+	       "  -j, -p                  JSON (DESIGN §6 shape), pretty JSON\n",
+	       stats_usage);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interval",	required_argument, NULL, 'i' },
+		{ "count",	required_argument, NULL, 'c' },
+		OG_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int interval = 0, count = 0, i;
+	struct dev_filter filter = {};
+	struct snapshot snap = {};
+	struct og_instance inst;
+	bool have_count = false;
+	int c, err, rc = OG_EXIT_OK;
+
+	og_getopt_reset();
+	while ((c = getopt_long(argc, argv, OG_COMMON_SHORTOPTS "i:c:", opts,
+				NULL)) != -1) {
+		if (og_common_opt(c))
+			continue;
+		switch (c) {
+		case 'h':
+			stats_help();
+			return OG_EXIT_OK;
+		case 'i':
+			if (!og_parse_u32(optarg, 1, 86400, &interval))
+				return og_usage_error(stats_usage,
+						      "stats: bad interval '%s' (whole seconds, 1..86400)",
+						      optarg);
+			break;
+		case 'c':
+			if (!og_parse_u32(optarg, 1, 0xffffffffU, &count))
+				return og_usage_error(stats_usage,
+						      "stats: bad count '%s'",
+						      optarg);
+			have_count = true;
+			break;
+		default:
+			return og_bad_option("stats", stats_usage, c, argc,
+					     argv);
+		}
+	}
+	if (have_count && !interval)
+		return og_usage_error(stats_usage,
+				      "stats: -c needs -i SECONDS");
+	if (og_check_root()) {
+		p_err("stats: %s", og_errstr(-EPERM));
+		return OG_EXIT_FAIL;
+	}
+
+	if (optind < argc) {
+		filter.nr = argc - optind;
+		filter.ifindex = calloc(filter.nr, sizeof(*filter.ifindex));
+		if (!filter.ifindex) {
+			p_err("stats: out of memory");
+			return OG_EXIT_FAIL;
+		}
+		for (i = 0; i < filter.nr; i++) {
+			filter.ifindex[i] = og_ifindex(argv[optind + i]);
+			if (!filter.ifindex[i]) {
+				p_err("stats %s: no such device",
+				      argv[optind + i]);
+				rc = OG_EXIT_FAIL;
+			}
+		}
+		if (rc)
+			goto out_filter;
+	}
+
+	og_instance_init(&inst);
+	err = og_instance_find(&inst);
+	if (err) {
+		p_err("stats: cannot look for offguard's maps: %s",
+		      og_errstr(err));
+		rc = OG_EXIT_FAIL;
+		goto out;
+	}
+	og_instance_pin(&inst, "stats", false);
+
+	if (interval) {
+		rc = run_interval(&inst, &filter, interval, count);
+		goto out;
+	}
+	err = snap_read(&inst, &filter, &snap);
+	if (err) {
+		p_err("stats: cannot read counters: %s", og_errstr(err));
+		rc = OG_EXIT_FAIL;
+		goto out;
+	}
+	print_snap(&snap, 0);
+out:
+	snap_free(&snap);
+	og_instance_close(&inst);
+out_filter:
+	free(filter.ifindex);
+	return rc;
+}
