@@ -278,9 +278,16 @@ int og_csum_walk(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
 static __always_inline __s64 og_skb_csum(struct __sk_buff *ctx, __u32 off,
 					 __u32 len, __u64 seed)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 linear = data_end - data;
 	int t = OG_CSUM_REFUSED;
 
-	if (!og_csum_small_only)
+	/* Common case, one call: a linear packet below 4 KiB. */
+	if (!og_csum_small_only && len < OG_CSUM_BIG * 2 &&
+	    off + len <= linear && off + len <= OG_CSUM_INPLACE_MAX)
+		t = og_csum_tail_inplace(ctx, off, len, 1);
+	else if (!og_csum_small_only)
 		t = og_csum_walk(ctx, off, len, 1);
 	if (t == OG_CSUM_REFUSED) {
 		og_csum_small_only = 1;
