@@ -16,6 +16,7 @@
 #define OG_BPF_PARSE_H
 
 #include "csum.h"
+#include "ptr.h"
 
 #define OG_ETH_HLEN		14
 #define OG_ETH_P_IP		0x0800
@@ -73,31 +74,13 @@ struct og_pkt {
 	__u16	udp_dport;
 };
 
-/*
- * Bounds helper: a pointer to [off, off+len) of the linear data, or NULL.
- * off is bounded first so the verifier can add it to the packet pointer;
- * it only records a range while max offset + len stays below 64 KiB, and
- * headers never start 16 KiB into a packet.
- */
+/* Headers never start 16 KiB into a packet. */
 #define OG_HDR_MAX_OFF		0x3fff
 
 static __always_inline void *og_ptr(void *data, void *data_end, __u32 off,
 				    __u32 len)
 {
-	void *p;
-
-	if (off > OG_HDR_MAX_OFF)
-		return NULL;
-	/*
-	 * clang may test one copy of off and add another to the pointer;
-	 * the barrier makes the mask (a no-op here) reach the verifier.
-	 */
-	asm volatile("" : "+r"(off));
-	off &= OG_HDR_MAX_OFF;
-	p = data + off;
-	if (p + len > data_end)
-		return NULL;
-	return p;
+	return og_pkt_ptr(data, data_end, off, len, OG_HDR_MAX_OFF);
 }
 
 static __always_inline int og_parse_l4(void *data, void *data_end,

@@ -21,6 +21,7 @@
 #define OG_BPF_SKB_CSUM_H
 
 #include "csum.h"
+#include "ptr.h"
 
 #define OG_CSUM_BLOCK		512	/* largest size every kernel accepts */
 #define OG_CSUM_BIG		2048
@@ -46,26 +47,15 @@ struct {
 } og_scratch SEC(".maps");
 
 /*
- * In-place blocks only below 32 KiB into the linear part: the verifier
- * records a packet range only while max offset + size stays under 64 KiB,
- * and the barrier keeps clang from bounding one copy of off and adding
- * another. Beyond, the copy path takes over.
+ * In-place blocks only below 32 KiB into the linear part (see ptr.h for
+ * why a bound); beyond, the copy path takes over.
  */
 #define OG_CSUM_INPLACE_MAX	0x7fff
 
 static __always_inline void *og_csum_ptr(void *data, void *data_end,
 					 __u32 off, __u32 n)
 {
-	void *p;
-
-	if (off > OG_CSUM_INPLACE_MAX)
-		return NULL;
-	asm volatile("" : "+r"(off));
-	off &= OG_CSUM_INPLACE_MAX;
-	p = data + off;
-	if (p + n > data_end)
-		return NULL;
-	return p;
+	return og_pkt_ptr(data, data_end, off, n, OG_CSUM_INPLACE_MAX);
 }
 
 /* 1 once the kernel refused a block over 512 bytes. */

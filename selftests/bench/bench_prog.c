@@ -26,6 +26,7 @@
 
 #include "offguard/offguard.h"
 #include "tc_guard.skel.h"
+#include "og_load.h"
 #include "noop.skel.h"
 #include "pkt.h"
 
@@ -65,22 +66,6 @@ static double median_ns(int prog_fd, void *pkt, size_t len,
 	return v[RUNS / 2];
 }
 
-static struct tc_guard *load_guard(bool fixture)
-{
-	struct og_kconsts kc = OG_KCONSTS_DEFAULT;
-	struct tc_guard *s = tc_guard__open();
-
-	if (!s)
-		return NULL;
-	s->rodata->og_kc = kc;
-	s->rodata->og_fixture_meta = fixture;
-	if (tc_guard__load(s)) {
-		tc_guard__destroy(s);
-		return NULL;
-	}
-	return s;
-}
-
 struct tr_case {
 	const char	*name;
 	bool		ipv6;
@@ -101,7 +86,7 @@ static const struct tr_case tr_cases[] = {
 
 static int cmd_testrun(void)
 {
-	struct tc_guard *prod = load_guard(false), *fix = load_guard(true);
+	struct tc_guard *prod = og_load_guard(false), *fix = og_load_guard(true);
 	struct noop *noop = noop__open_and_load();
 	static __u8 buf[4096];
 	size_t i;
@@ -180,7 +165,7 @@ static int prog_stats(int fd, __u64 *ns, __u64 *cnt)
 static int cmd_live(const char *send_if, const char *recv_if, int frame,
 		    int count)
 {
-	struct tc_guard *og = load_guard(false);
+	struct tc_guard *og = og_load_guard(false);
 	struct noop *noop = noop__open_and_load();
 	int ifindex = if_nametoindex(recv_if), sifindex = if_nametoindex(send_if);
 	int statfd, sock, i, len;

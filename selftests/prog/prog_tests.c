@@ -21,6 +21,7 @@
 
 #include "offguard/offguard.h"
 #include "tc_guard.skel.h"
+#include "og_load.h"
 #include "pkt.h"
 #include "testing.h"
 
@@ -700,22 +701,6 @@ static void test_mutation_fuzz(struct env *e)
 	og_test_end();
 }
 
-static struct tc_guard *load(bool fixture)
-{
-	struct og_kconsts kc = OG_KCONSTS_DEFAULT;
-	struct tc_guard *s = tc_guard__open();
-
-	if (!s)
-		return NULL;
-	s->rodata->og_kc = kc;
-	s->rodata->og_fixture_meta = fixture;
-	if (tc_guard__load(s)) {
-		tc_guard__destroy(s);
-		return NULL;
-	}
-	return s;
-}
-
 int main(int argc, char **argv)
 {
 	struct env e = {};
@@ -726,8 +711,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	og_test_begin("prog/load_verifier_accepts");
-	e.fix = load(true);
-	e.prod = load(false);
+	e.fix = og_load_guard(true);
+	e.prod = og_load_guard(false);
 	ASSERT_OK_PTR(e.fix, "fixture instance");
 	ASSERT_OK_PTR(e.prod, "production instance");
 	og_test_end();
