@@ -33,7 +33,7 @@
  * costs verifier budget, so past 8 KiB the copy path continues.
  */
 #define OG_CSUM_INPLACE_BLOCKS	16
-#define OG_SCRATCH_SIZE		1024	/* masked tail size reaches 1020 */
+#define OG_SCRATCH_SIZE		OG_CSUM_BIG	/* >= 1024: masked tail reaches 1020 */
 
 struct og_scratch {
 	__u8	buf[OG_SCRATCH_SIZE];
@@ -153,9 +153,12 @@ int og_csum_tail_inplace(struct __sk_buff *ctx, __u32 off, __u32 len,
 	return og_csum_fold(sum);
 }
 
-/* Anything not in the linear part (page frags): copy, then sum. */
+/*
+ * Anything not in the linear part (page frags): copy, then sum. Big
+ * blocks halve the helper calls per KiB where the kernel takes them.
+ */
 __attribute__((noinline))
-int og_csum_copy(struct __sk_buff *ctx, __u32 off, __u32 len)
+int og_csum_copy(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
 {
 	struct og_scratch *scr;
 	__u32 zero = 0, i, tail, sz;
@@ -165,7 +168,25 @@ int og_csum_copy(struct __sk_buff *ctx, __u32 off, __u32 len)
 	scr = bpf_map_lookup_elem(&og_scratch, &zero);
 	if (!scr)
 		return -1;
-	for (i = 0; i < OG_CSUM_MAX_BLOCKS; i++) {
+	if (big) {
+		for (i = 0; i < OG_CSUM_MAX_BLOCKS / 4; i++) {
+			if (len < OG_CSUM_BIG)
+				break;
+			if (bpf_skb_load_bytes(ctx, off, scr->buf, OG_CSUM_BIG))
+				return -1;
+			r = bpf_csum_diff(NULL, 0, (void *)scr->buf,
+					  OG_CSUM_BIG, 0);
+			if (r < 0)
+				return OG_CSUM_REFUSED;
+			sum += (__u32)r;
+			off += OG_CSUM_BIG;
+			len -= OG_CSUM_BIG;
+		}
+		if (len >= OG_CSUM_BIG)
+			return -1;
+	}
+	/* Without big blocks up to 128 of these; after them, at most 3. */
+	for (i = 0; i < (big ? 4 : OG_CSUM_MAX_BLOCKS); i++) {
 		if (len < OG_CSUM_BLOCK)
 			break;
 		if (bpf_skb_load_bytes(ctx, off, scr->buf, OG_CSUM_BLOCK))
@@ -258,7 +279,7 @@ int og_csum_walk(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
 	    off + len <= linear && off + len <= OG_CSUM_INPLACE_MAX)
 		t = og_csum_tail_inplace(ctx, off, len, big);
 	else
-		t = og_csum_copy(ctx, off, len);
+		t = og_csum_copy(ctx, off, len, big);
 	if (t < 0)
 		return t;
 	return og_csum_fold(sum + t);
