@@ -159,7 +159,15 @@ static __always_inline void og_rule_gso(const struct og_meta *m,
 	int tcp = pkt->l4proto == OG_IPPROTO_TCP;
 	int udp = pkt->l4proto == OG_IPPROTO_UDP;
 
-	if (m->ip_summed != OG_CHECKSUM_PARTIAL && !(t & OG_GSO_FRAGLIST))
+	/*
+	 * Exempt: fraglist GSO (segments carry their own checksums) and,
+	 * since 6.11, UDP GSO that the kernel itself sends CHECKSUM_NONE on
+	 * routes without tx checksumming: __udp_gso_segment checksums each
+	 * segment in software (gso_no_tso / the device features tell).
+	 */
+	if (m->ip_summed != OG_CHECKSUM_PARTIAL && !(t & OG_GSO_FRAGLIST) &&
+	    !(m->ip_summed == OG_CHECKSUM_NONE && (t & OG_GSO_UDP_L4) &&
+	      udp))
 		v->reasons |= OG_BIT(OG_GSO_NOT_PARTIAL);
 
 	if (pkt->flags & OG_PKT_F_FRAG)

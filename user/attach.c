@@ -538,13 +538,12 @@ int cmd_detach(int argc, char **argv)
 
 		if (!ifindex) {
 			/*
-			 * Nothing of ours can be attached to a device that
-			 * does not exist; a vanished device's settings are
-			 * cleaned below. Not an error: detach means "make
-			 * sure it is off".
+			 * A name that resolves to nothing is most often a
+			 * typo: say so and fail, as attach does. Settings of
+			 * devices that vanished are still cleaned below.
 			 */
-			pr_warn("offguard: detach %s: no such device; nothing to detach\n",
-				devs[i]);
+			p_err("detach %s: no such device", devs[i]);
+			rc = OG_EXIT_FAIL;
 			continue;
 		}
 		for (h = 0; h < NR_TC_HOOKS; h++) {

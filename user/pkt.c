@@ -284,8 +284,8 @@ int og_pkt_build(const struct og_pkt_spec *s, void *buf, size_t cap,
 			memset(ip + 20, 1, s->ip_opts_len);
 			ip[20 + s->ip_opts_len - 1] = 0;
 		}
-		pkt->ph_src = ip + 12;
-		pkt->ph_dst = ip + 16;
+		pkt->ph_src_off = off + 12;
+		pkt->ph_dst_off = off + 16;
 	} else {
 		__u8 *ip = b + off, *p;
 		__u32 vtf = 6u << 28 | (__u32)s->tos << 20;
@@ -296,18 +296,16 @@ int og_pkt_build(const struct og_pkt_spec *s, void *buf, size_t cap,
 		ip[7] = s->ttl ? s->ttl : 64;
 		memcpy(ip + 8, &s->saddr6, 16);
 		memcpy(ip + 24, &s->daddr6, 16);
-		pkt->ph_src = ip + 8;
-		pkt->ph_dst = ip + 24;
+		pkt->ph_src_off = off + 8;
+		pkt->ph_dst_off = off + 24;
 		p = ip + OG_IPV6_HLEN;
 		for (i = 0; i < n_ext(s); i++) {
 			next = i + 1 < n_ext(s) ? ext_proto(s->ext[i + 1]) :
 						  s->l4proto;
 			put_ext(s, s->ext[i], (__u8)next, p);
 			/* RFC 6275 6.4: the checksum covers the home address. */
-			if (s->ext[i] == OG_EXT_RT2) {
-				memcpy(pkt->ph_final_dst, &s->rt2_addr, 16);
-				pkt->ph_dst = pkt->ph_final_dst;
-			}
+			if (s->ext[i] == OG_EXT_RT2)
+				pkt->ph_dst_off = (size_t)(p + 8 - b);
 			p += ext_len(s->ext[i]);
 		}
 	}
@@ -348,13 +346,10 @@ __u32 og_pkt_pseudo_sum(const struct og_pkt *pkt, bool with_len)
 {
 	__u32 sum, len = (__u32)pkt->l4_len;
 
-	if (pkt->ipv6) {
-		sum = og_csum_add(0, pkt->ph_src, 16);
-		sum = og_csum_add(sum, pkt->ph_dst, 16);
-	} else {
-		sum = og_csum_add(0, pkt->ph_src, 4);
-		sum = og_csum_add(sum, pkt->ph_dst, 4);
-	}
+	size_t alen = pkt->ipv6 ? 16 : 4;
+
+	sum = og_csum_add(0, pkt->data + pkt->ph_src_off, alen);
+	sum = og_csum_add(sum, pkt->data + pkt->ph_dst_off, alen);
 	sum += pkt->l4proto;
 	if (with_len)
 		sum += (len >> 16) + (len & 0xffff);

@@ -137,10 +137,13 @@ struct og_pkt {
 	__u16		csum_off;	/* checksum field, relative to l4_off */
 	__u8		l4proto;
 	bool		ipv6;
-	/* Pseudo-header addresses as the checksum uses them (RT2: final). */
-	const __u8	*ph_src;
-	const __u8	*ph_dst;
-	__u8		ph_final_dst[16];
+	/*
+	 * Pseudo-header addresses as the checksum uses them, as offsets
+	 * into data (so a copied struct stays valid): with a type 2
+	 * routing header the destination is the home address it carries.
+	 */
+	size_t		ph_src_off;
+	size_t		ph_dst_off;
 };
 
 /* Defaults for everything, addresses 192.0.2.1 -> 192.0.2.2 / 2001:db8::1 -> ::2. */
