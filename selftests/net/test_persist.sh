@@ -64,4 +64,22 @@ og_send "$NS" tun --dev "$DEV2" --count "$N" --bad-ip-csum
 og_expect ps_second_dev_counting \
 	"$(og_json_get "$NS" "$DEV2" tc-ingress reasons.l3_bad_csum.packets)" "$N"
 
+# Contract (DESIGN §5): plain bpftool reads the counters, names included.
+# Same exec as an offguard command: its /sys/fs/bpf is the one it pinned to.
+if command -v bpftool >/dev/null; then
+	dump=$(ip netns exec "$NS" sh -c "'$OFFGUARD' status >/dev/null &&
+		bpftool map dump pinned /sys/fs/bpf/offguard/og_counters")
+	got=$(printf '%s' "$dump" | "$OG_PY" -c '
+import json, sys
+n = 0
+for e in json.load(sys.stdin):
+    k = e["key"]
+    if k["hook"] == "OG_HOOK_TC_INGRESS" and k["reason"] == "OG_PARTIAL_BAD_SEED":
+        n += sum(v["value"]["packets"] for v in e["values"])
+print(n)' 2>&1)
+	og_expect ps_bpftool_dump_by_name "$got" "$((2 * N))"
+else
+	og_skip ps_bpftool_dump_by_name "bpftool not installed"
+fi
+
 exit 0
