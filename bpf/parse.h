@@ -63,7 +63,8 @@ struct og_pkt {
 	__u32	l4_off;
 	__u32	l4_len;		/* L4 header + payload, per the IP header */
 	__u32	l4_hdr_len;	/* TCP doff*4 or 8; 0 when unknown */
-	__u32	ip_hdr_sum_ok;	/* IPv4 header checksum verified (1) or n/a */
+	__u16	ip_hdr_sum;	/* IPv4: folded header sum, 0xffff when right */
+	__u16	ip_hdr_len;	/* IPv4: ihl * 4 */
 	__u32	flags;		/* OG_PKT_F_* */
 	__u64	addr_sum;	/* pseudo-header addresses (final destination) */
 	__u8	ipv;		/* 4 or 6 */
@@ -203,7 +204,8 @@ static __always_inline int og_parse_ipv4(void *data, void *data_end,
 				sum += *q;
 			}
 		}
-		pkt->ip_hdr_sum_ok = og_csum_ok(sum);
+		pkt->ip_hdr_sum = og_csum_fold(sum);
+		pkt->ip_hdr_len = ihl;
 	}
 
 	frag = bpf_ntohs(iph->frag_off);

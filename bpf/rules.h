@@ -29,6 +29,7 @@ struct og_verdict {
 	__u32	reasons;	/* OG_BIT(enum og_reason) */
 	__u32	seed_variant;	/* enum og_seed_variant, if partial_bad_seed */
 	__u32	l4_verified;
+	__u32	l4_sum;		/* folded sum over pseudo-header + L4, if verified */
 };
 
 /*
@@ -143,6 +144,7 @@ static __always_inline void og_rule_complete(struct __sk_buff *ctx,
 	if (sum < 0)
 		return;
 	v->l4_verified = 1;
+	v->l4_sum = sum;
 	if (sum == 0xffff)
 		return;
 	if (m->ip_summed == OG_CHECKSUM_UNNECESSARY)
@@ -235,7 +237,7 @@ int og_rules(struct __sk_buff *ctx, const struct og_meta *m,
 		v->reasons |= OG_BIT(OG_TRUNCATED);
 		return 0;
 	}
-	if (pkt->ipv == 4 && !pkt->ip_hdr_sum_ok)
+	if (pkt->ipv == 4 && pkt->ip_hdr_sum != 0xffff)
 		v->reasons |= OG_BIT(OG_L3_BAD_CSUM);
 
 	if (m->ip_summed == OG_CHECKSUM_PARTIAL) {

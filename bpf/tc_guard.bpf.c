@@ -4,8 +4,13 @@
  * the kernel, e.g. a TUN/TAP virtio_net_hdr) and egress (last look before
  * the driver or the kernel's software checksum/GSO). Both judge every skb
  * against the rules catalogue (rules.h) and count per device, hook and
- * rule. This version observes only: it never modifies or drops, and
- * returns TCX_NEXT / TC_ACT_UNSPEC so programs after it still run.
+ * rule, and apply the device's policy (DESIGN §4):
+ *   observe  count; never modify, never drop;
+ *   repair   also fix what is provably metadata (repair.h);
+ *   strict   also drop what the kernel would drop later or corrupt.
+ * Whatever passes returns TCX_NEXT / TC_ACT_UNSPEC so programs after
+ * offguard still run; a drop is TC_ACT_SHOT, counted under each rule the
+ * packet raised.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -14,8 +19,22 @@
 #include "offguard/offguard.h"
 #include "skb_csum.h"
 #include "rules.h"
+#include "repair.h"
 
 #define OG_TC_NEXT	(-1)	/* TCX_NEXT == TC_ACT_UNSPEC */
+#define OG_TC_SHOT	2	/* TCX_DROP == TC_ACT_SHOT */
+
+/* strict drops these (the kernel drops them later, or would corrupt). */
+#define OG_STRICT_DROP	(OG_BIT(OG_PARTIAL_BAD_START) |			\
+			 OG_BIT(OG_PARTIAL_BAD_OFFSET) |		\
+			 OG_BIT(OG_GSO_TYPE_MISMATCH) |			\
+			 OG_BIT(OG_GSO_NOT_PARTIAL) |			\
+			 OG_BIT(OG_GSO_BAD_L4_HDR) |			\
+			 OG_BIT(OG_GSO_FRAGMENT) |			\
+			 OG_BIT(OG_GSO_BAD_TCP_FLAGS) |			\
+			 OG_BIT(OG_TRUNCATED) |				\
+			 OG_BIT(OG_L4_BAD_CSUM) |			\
+			 OG_BIT(OG_UNNECESSARY_BUT_BAD))
 #define OG_PULL_MAX	256	/* headers worth pulling into the linear part */
 
 struct {
@@ -53,7 +72,8 @@ og_devstats_get(const struct og_dev_key *key)
 }
 
 static __always_inline void og_count(__u32 ifindex, enum og_hook hook,
-				     __u32 reasons, __u32 len)
+				     __u32 reasons, __u32 repaired,
+				     __u32 dropped, __u32 len)
 {
 	struct og_counter_key key = { .ifindex = ifindex, .hook = hook };
 	struct og_counter *c, zero = {};
@@ -74,6 +94,10 @@ static __always_inline void og_count(__u32 ifindex, enum og_hook hook,
 		/* Per-CPU values: plain increments are exact. */
 		c->packets++;
 		c->bytes += len;
+		if (repaired & OG_BIT(r))
+			c->repaired++;
+		if (dropped & OG_BIT(r))
+			c->dropped++;
 	}
 }
 
@@ -112,12 +136,80 @@ static __always_inline void og_stats_meta(struct og_dev_stats *st,
 		st->dodgy++;
 }
 
+/*
+ * repair / strict on a packet that raised reasons. Returns the verdict and
+ * the reasons repaired and dropped. Strict drops before repairing: a
+ * packet on its way to the bin needs no fixing. A repair that may have
+ * damaged the packet drops it, whatever the policy.
+ */
+static __always_inline int og_policy(struct __sk_buff *ctx,
+				     const struct og_dev_conf *conf,
+				     const struct og_meta *m,
+				     const struct og_pkt *pkt,
+				     const struct og_verdict *v,
+				     __u32 *repaired, __u32 *dropped)
+{
+	__u32 drop = 0, fixed = 0;
+	int r;
+
+	/* A writer known never to fill checksums: complete them. */
+	if ((conf->flags & OG_CONF_WRITER_OMITS_CSUM) &&
+	    m->ip_summed == OG_CHECKSUM_NONE) {
+		if (v->reasons & OG_BIT(OG_L3_BAD_CSUM)) {
+			r = og_repair_l3(ctx, m, pkt);
+			if (r == OG_REPAIR_BROKEN)
+				goto broken;
+			if (r == OG_REPAIR_OK)
+				fixed |= OG_BIT(OG_L3_BAD_CSUM);
+		}
+		if (v->reasons & OG_BIT(OG_L4_BAD_CSUM)) {
+			r = og_repair_l4_full(ctx, m, pkt, v);
+			if (r == OG_REPAIR_BROKEN)
+				goto broken;
+			if (r == OG_REPAIR_OK)
+				fixed |= OG_BIT(OG_L4_BAD_CSUM);
+		}
+	}
+
+	if (conf->policy == OG_POLICY_STRICT)
+		drop = v->reasons & OG_STRICT_DROP & ~fixed;
+	if (drop) {
+		/* Counted as dropped under every rule the packet raised. */
+		*repaired = fixed;
+		*dropped = v->reasons;
+		return OG_TC_SHOT;
+	}
+
+	if (v->reasons & OG_BIT(OG_PARTIAL_BAD_SEED)) {
+		r = og_repair_seed(ctx, m, pkt);
+		if (r == OG_REPAIR_BROKEN)
+			goto broken;
+		if (r == OG_REPAIR_OK)
+			fixed |= OG_BIT(OG_PARTIAL_BAD_SEED);
+	}
+	if (v->reasons & OG_BIT(OG_GSO_SIZE_EXCEEDS_MTU)) {
+		r = og_repair_gso_size(ctx, m, pkt);
+		if (r == OG_REPAIR_BROKEN)
+			goto broken;
+		if (r == OG_REPAIR_OK)
+			fixed |= OG_BIT(OG_GSO_SIZE_EXCEEDS_MTU);
+	}
+	*repaired = fixed;
+	return OG_TC_NEXT;
+broken:
+	*repaired = fixed;
+	*dropped = v->reasons;
+	return OG_TC_SHOT;
+}
+
 static __always_inline int og_tc(struct __sk_buff *ctx, enum og_hook hook)
 {
 	struct og_dev_key dkey = { .ifindex = ctx->ifindex, .hook = hook };
 	struct og_verdict v = {};
 	struct og_dev_stats *st;
-	struct og_dev_conf *conf;
+	struct og_dev_conf *conf = NULL;
+	__u32 repaired = 0, dropped = 0;
+	int verdict = OG_TC_NEXT;
 	struct og_meta m = {};
 	struct og_pkt pkt = {};
 	int ret;
@@ -165,8 +257,19 @@ static __always_inline int og_tc(struct __sk_buff *ctx, enum og_hook hook)
 		return OG_TC_NEXT;
 	if (v.reasons & OG_BIT(OG_PARTIAL_BAD_SEED))
 		st->seed_variant[v.seed_variant & 3]++;
-	og_count(dkey.ifindex, hook, v.reasons, m.len);
-	return OG_TC_NEXT;
+
+	if (!conf)
+		conf = bpf_map_lookup_elem(&og_config, &dkey);
+	if (conf && conf->policy != OG_POLICY_OBSERVE && ret == OG_PARSE_OK)
+		verdict = og_policy(ctx, conf, &m, &pkt, &v, &repaired,
+				    &dropped);
+	else if (conf && conf->policy == OG_POLICY_STRICT &&
+		 (v.reasons & OG_STRICT_DROP)) {
+		dropped = v.reasons;
+		verdict = OG_TC_SHOT;
+	}
+	og_count(dkey.ifindex, hook, v.reasons, repaired, dropped, m.len);
+	return verdict;
 }
 
 SEC("tc")

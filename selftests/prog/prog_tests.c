@@ -12,6 +12,7 @@
  * rule that fires too often fails as surely as one that never fires.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -494,6 +495,303 @@ out:
 	og_test_end();
 }
 
+/* --- policies: every fixture case again, under repair and strict --- */
+
+#define STRICT_DROP	(BIT(OG_PARTIAL_BAD_START) | BIT(OG_PARTIAL_BAD_OFFSET) | \
+			 BIT(OG_GSO_TYPE_MISMATCH) | BIT(OG_GSO_NOT_PARTIAL) | \
+			 BIT(OG_GSO_BAD_L4_HDR) | BIT(OG_GSO_FRAGMENT) |	\
+			 BIT(OG_GSO_BAD_TCP_FLAGS) | BIT(OG_TRUNCATED) |	\
+			 BIT(OG_L4_BAD_CSUM) | BIT(OG_UNNECESSARY_BUT_BAD))
+
+struct policy_run {
+	const char	*suffix;
+	enum og_policy	policy;
+	__u32		flags;		/* OG_CONF_* */
+};
+
+static const struct policy_run policy_runs[] = {
+	{ "repair", OG_POLICY_REPAIR, 0 },
+	{ "strict", OG_POLICY_STRICT, 0 },
+	{ "repair+omits", OG_POLICY_REPAIR, OG_CONF_WRITER_OMITS_CSUM },
+	{ "strict+omits", OG_POLICY_STRICT, OG_CONF_WRITER_OMITS_CSUM },
+};
+
+static int set_policy(struct tc_guard *s, enum og_hook hook,
+		      const struct policy_run *pr)
+{
+	struct og_dev_key key = { 1, hook };
+	struct og_dev_conf conf = { .policy = pr->policy, .flags = pr->flags };
+
+	return bpf_map_update_elem(bpf_map__fd(s->maps.og_config), &key, &conf,
+				   BPF_ANY) ? -errno : 0;
+}
+
+static __u64 read_field(struct tc_guard *s, enum og_hook hook,
+			enum og_reason r, size_t field)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct og_counter_key key = { 1, hook, r };
+	struct og_counter vals[ncpu];
+	__u64 sum = 0;
+	int i;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(s->maps.og_counters), &key, vals))
+		return 0;
+	for (i = 0; i < ncpu; i++)
+		sum += *(__u64 *)((char *)&vals[i] + field);
+	return sum;
+}
+
+/*
+ * What the policy must do with a case, from the case alone: strict drops
+ * the drop classes (unless the omits flag repairs the only one raised);
+ * repairs are the seed of a CHECKSUM_PARTIAL packet and, with the omits
+ * flag, the checksums of a CHECKSUM_NONE one. A GSO size cannot be
+ * lowered on a test-run skb (no gso_type): that repair must not be made.
+ */
+static void expect_policy(const struct prog_case *c,
+			  const struct policy_run *pr, __u32 *repaired,
+			  __u32 *dropped, int *verdict)
+{
+	__u32 fix = 0, drop;
+
+	if ((pr->flags & OG_CONF_WRITER_OMITS_CSUM) &&
+	    c->ip_summed == OG_CHECKSUM_NONE)
+		fix |= c->expect & (BIT(OG_L3_BAD_CSUM) | BIT(OG_L4_BAD_CSUM));
+	drop = pr->policy == OG_POLICY_STRICT ?
+	       c->expect & STRICT_DROP & ~fix : 0;
+	if (drop) {
+		*repaired = fix;
+		*dropped = c->expect;
+		*verdict = 2;
+		return;
+	}
+	if (c->ip_summed == OG_CHECKSUM_PARTIAL)
+		fix |= c->expect & BIT(OG_PARTIAL_BAD_SEED);
+	*repaired = fix;
+	*dropped = 0;
+	*verdict = -1;
+}
+
+/* Bytes that differ between in and out must all lie in [a, a+2) or [b, b+2). */
+static bool only_fields_changed(const __u8 *in, const __u8 *out, int len,
+				long a, long b)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		if (in[i] != out[i] && !(i >= a && i < a + 2) &&
+		    !(i >= b && i < b + 2))
+			return false;
+	return true;
+}
+
+static void run_policy_case(struct env *e, const struct prog_case *c,
+			    const struct policy_run *pr)
+{
+	static __u8 buf[4096], out[4096];
+	__u32 repaired, dropped, out_len = sizeof(out);
+	struct __sk_buff skb = {};
+	struct og_pkt pkt, opkt;
+	enum og_hook hook;
+	int len, ret = 0, r, verdict;
+	long ip_field = -100, l4_field;
+	char name[128];
+
+	snprintf(name, sizeof(name), "prog/%s@%s", c->name, pr->suffix);
+	og_test_begin(name);
+	hook = c->hook == HOOK_OUT ? OG_HOOK_TC_EGRESS : OG_HOOK_TC_INGRESS;
+	len = build_case(c, buf, sizeof(buf), &pkt);
+	if (!ASSERT_TRUE(len > 0, "build packet"))
+		goto out;
+	if (c->l4 == OG_L4_CSUM_KEEP)
+		og_pkt_set_l4_csum(&pkt, OG_L4_CSUM_SEED);
+	fixture_meta(c, &pkt, &skb);
+	/* a real gso_size, so the kernel itself judges a GSO re-cut */
+	skb.gso_size = c->gso_size;
+	if (!ASSERT_OK(clear_maps(e->fix), "clear maps") ||
+	    !ASSERT_OK(set_policy(e->fix, hook, pr), "set policy"))
+		goto out;
+	r = run_prog(hook == OG_HOOK_TC_INGRESS ? e->fix->progs.og_tc_ingress :
+						  e->fix->progs.og_tc_egress,
+		     buf, len, &skb, out, &out_len, &ret);
+	if (!ASSERT_OK(r, "test run"))
+		goto out;
+	expect_policy(c, pr, &repaired, &dropped, &verdict);
+	ASSERT_EQ((__u32)ret, (__u32)verdict, "verdict");
+	for (r = 1; r <= OG_TRUNCATED; r++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "reason %d repaired", r);
+		ASSERT_EQ(read_field(e->fix, hook, r,
+				     offsetof(struct og_counter, repaired)),
+			  (repaired & BIT(r)) ? 1 : 0, what);
+		snprintf(what, sizeof(what), "reason %d dropped", r);
+		ASSERT_EQ(read_field(e->fix, hook, r,
+				     offsetof(struct og_counter, dropped)),
+			  (dropped & BIT(r)) ? 1 : 0, what);
+	}
+	if (!ASSERT_EQ(out_len, (__u32)len, "length unchanged"))
+		goto out;
+
+	/* What changed, and does it now verify? */
+	l4_field = pkt.l4_off + pkt.csum_off;
+	if (!pkt.ipv6)
+		ip_field = pkt.l3_off + 10;
+	opkt = pkt;
+	opkt.data = out;
+	/* the datagram is what the IP header says, padding excluded */
+	opkt.l4_len += c->ip_len_delta;
+	if (verdict == 2 || !repaired) {
+		ASSERT_TRUE(!memcmp(out, buf, len), "packet unmodified");
+	} else {
+		ASSERT_TRUE(only_fields_changed(buf, out, len, l4_field,
+						ip_field),
+			    "only checksum fields changed");
+		if (repaired & BIT(OG_PARTIAL_BAD_SEED))
+			ASSERT_EQ(og_pkt_l4_csum_get(&opkt),
+				  og_pkt_l4_csum_value(&pkt, OG_L4_CSUM_SEED),
+				  "seed now right");
+		if (repaired & BIT(OG_L4_BAD_CSUM))
+			ASSERT_TRUE(og_pkt_l4_csum_ok(&opkt),
+				    "filled L4 checksum verifies");
+		if (repaired & BIT(OG_L3_BAD_CSUM))
+			ASSERT_EQ(og_csum_fold(og_csum_add(0, out + pkt.l3_off,
+					(out[pkt.l3_off] & 0xf) * 4)), 0xffff,
+				  "filled IPv4 header checksum verifies");
+	}
+	if (!(repaired & (BIT(OG_L3_BAD_CSUM))) && ip_field >= 0)
+		ASSERT_TRUE(out[ip_field] == buf[ip_field] &&
+			    out[ip_field + 1] == buf[ip_field + 1],
+			    "IPv4 header checksum untouched");
+out:
+	clear_map(bpf_map__fd(e->fix->maps.og_config), sizeof(struct og_dev_key));
+	og_test_end();
+}
+
+/*
+ * Fuzz the repair path: random and mutated frames, random metadata, random
+ * policy. Whatever happens: a packet whose checksum claims to be complete
+ * is never modified (the one exception: CHECKSUM_NONE on a device marked
+ * --writer-omits-csum), a packet keeps its length, and every modified
+ * packet, judged again with the same metadata, raises no checksum reason.
+ */
+static void test_repair_fuzz(struct env *e)
+{
+	static __u8 buf[4096], out[4096], out2[4096];
+	unsigned int seed = 0xfeed, n, i, modified = 0, bad = 0, runs = 0;
+	/* the repairs a test-run skb allows (no real GSO to re-cut) */
+	const __u32 csum_fixable = BIT(OG_PARTIAL_BAD_SEED) |
+				   BIT(OG_L3_BAD_CSUM) | BIT(OG_L4_BAD_CSUM);
+	__u32 fixed;
+	struct og_pkt_spec spec;
+	struct og_pkt pkt;
+
+	og_test_begin("prog/fuzz_repair_strict_complete_never_touched");
+	for (n = 0; n < 4000 && !bad; n++) {
+		struct policy_run pr = {
+			.policy = rand_r(&seed) % 3,
+			.flags = rand_r(&seed) & 1 ? OG_CONF_WRITER_OMITS_CSUM : 0,
+		};
+		struct __sk_buff skb = {};
+		struct og_fixture_meta fm = {};
+		__u32 out_len = sizeof(out), out2_len = sizeof(out2);
+		enum og_hook hook = n & 1 ? OG_HOOK_TC_EGRESS :
+					    OG_HOOK_TC_INGRESS;
+		struct bpf_program *prog = hook == OG_HOOK_TC_EGRESS ?
+			e->fix->progs.og_tc_egress : e->fix->progs.og_tc_ingress;
+		bool may_touch;
+		int len, ret = 0, r, flips;
+
+		og_pkt_spec_init(&spec);
+		spec.ether = true;
+		spec.ipv6 = rand_r(&seed) & 1;
+		spec.l4proto = rand_r(&seed) & 1 ? IPPROTO_TCP : IPPROTO_UDP;
+		spec.payload_len = rand_r(&seed) % 1500;
+		spec.l4_csum = rand_r(&seed) % 5;
+		spec.bad_ip_csum = rand_r(&seed) % 4 == 0;
+		if (spec.ipv6 && (rand_r(&seed) & 1))
+			spec.ext[0] = OG_EXT_HBH + rand_r(&seed) % 4;
+		len = og_pkt_build(&spec, buf, sizeof(buf), &pkt);
+		if (len <= 0)
+			continue;
+		flips = rand_r(&seed) % 3 ? 0 : rand_r(&seed) % 4;
+		for (i = 0; i < (unsigned int)flips; i++)
+			buf[rand_r(&seed) % len] ^= 1 << (rand_r(&seed) % 8);
+		fm.ip_summed = rand_r(&seed) & 3;
+		/* right start/offset half the time, so repairs do happen */
+		if (rand_r(&seed) & 1) {
+			fm.csum_start = pkt.l4_off;
+			fm.csum_offset = pkt.csum_off;
+		} else {
+			fm.csum_start = rand_r(&seed) % 200;
+			fm.csum_offset = rand_r(&seed) % 40;
+		}
+		fm.gso_size = rand_r(&seed) % 3 ? 0 : rand_r(&seed) % 2000;
+		fm.gso_type = rand_r(&seed) & 0x3ff;
+		fm.mtu = 1500;
+		fm.features = rand_r(&seed) & 0x3f;
+		memcpy(skb.cb, &fm, sizeof(fm));
+		skb.gso_size = fm.gso_size;
+		clear_maps(e->fix);
+		if (set_policy(e->fix, hook, &pr))
+			bad++;
+		r = run_prog(prog, buf, len, &skb, out, &out_len, &ret);
+		if (r == -EINVAL && len < 14 + 40)
+			continue;
+		runs++;
+		may_touch = fm.ip_summed == OG_CHECKSUM_PARTIAL ||
+			    ((pr.flags & OG_CONF_WRITER_OMITS_CSUM) &&
+			     fm.ip_summed == OG_CHECKSUM_NONE);
+		if (!ASSERT_OK(r, "test run") ||
+		    !ASSERT_TRUE(ret == -1 || ret == 2, "verdict") ||
+		    !ASSERT_EQ(out_len, (__u32)len, "length kept")) {
+			bad++;
+			continue;
+		}
+		if (!memcmp(out, buf, len))
+			continue;
+		modified++;
+		if (!ASSERT_TRUE(pr.policy != OG_POLICY_OBSERVE,
+				 "observe modified a packet") ||
+		    !ASSERT_TRUE(may_touch, "complete checksum modified")) {
+			bad++;
+			continue;
+		}
+		/* what did it repair? judge the result again, observing */
+		fixed = 0;
+		for (i = 1; i <= OG_TRUNCATED; i++)
+			if (read_field(e->fix, hook, i,
+				       offsetof(struct og_counter, repaired)))
+				fixed |= BIT(i);
+		if (!ASSERT_TRUE(fixed && !(fixed & ~csum_fixable),
+				 "modified without a checksum repair counted")) {
+			bad++;
+			continue;
+		}
+		pr.policy = OG_POLICY_OBSERVE;
+		clear_maps(e->fix);
+		set_policy(e->fix, hook, &pr);
+		r = run_prog(prog, out, len, &skb, out2, &out2_len, &ret);
+		for (i = 1; i <= OG_TRUNCATED && !r; i++)
+			if ((fixed & BIT(i)) &&
+			    !ASSERT_EQ(read_reason(e->fix, 1, hook, i), 0,
+				       "repaired packet still raises that reason")) {
+				fprintf(stderr, "  reason %u: ip_summed %u gso %u/0x%x "
+					"start %u off %u omits %u ipv6 %d proto %u\n",
+					i, fm.ip_summed, fm.gso_size, fm.gso_type,
+					fm.csum_start, fm.csum_offset, pr.flags,
+					spec.ipv6, spec.l4proto);
+				bad++;
+			}
+	}
+	clear_map(bpf_map__fd(e->fix->maps.og_config), sizeof(struct og_dev_key));
+	ASSERT_TRUE(runs > 3500, "most frames reached the program");
+	ASSERT_TRUE(modified > 100, "repairs actually happened");
+	fprintf(stderr, "  repair fuzz: %u runs, %u modified\n", runs, modified);
+	og_test_end();
+}
+
 /* UDP whose true checksum is 0: must travel as 0xffff, and verify. */
 static void test_csum_edges(struct env *e)
 {
@@ -708,7 +1006,7 @@ static void test_mutation_fuzz(struct env *e)
 int main(int argc, char **argv)
 {
 	struct env e = {};
-	size_t i;
+	size_t i, j;
 
 	if (geteuid() != 0) {
 		og_test_skip("prog/*", "needs root for BPF_PROG_TEST_RUN");
@@ -726,10 +1024,15 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (argc < 2 || strstr(cases[i].name, argv[1]))
 			run_case(&e, &cases[i]);
+	for (j = 0; j < sizeof(policy_runs) / sizeof(policy_runs[0]); j++)
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			if (argc < 2 || strstr(cases[i].name, argv[1]))
+				run_policy_case(&e, &cases[i], &policy_runs[j]);
 	test_csum_edges(&e);
 	test_csum_length_sweep(&e);
 	test_prod_path(&e);
 	test_mutation_fuzz(&e);
+	test_repair_fuzz(&e);
 
 	tc_guard__destroy(e.fix);
 	tc_guard__destroy(e.prod);
