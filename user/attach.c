@@ -84,6 +84,20 @@ struct attach_req {
 	enum og_attach_mode	mode;
 };
 
+/* "policy repair, writer_omits_csum, mtu 1400": what -v reports as set. */
+static const char *settings_str(const struct attach_req *req, char *buf,
+				size_t size)
+{
+	int n;
+
+	n = snprintf(buf, size, "policy %s", og_policy_name(req->policy) ?: "?");
+	if (req->flags & OG_CONF_WRITER_OMITS_CSUM && n > 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, ", writer_omits_csum");
+	if (req->mtu && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - n, ", mtu %u", req->mtu);
+	return buf;
+}
+
 static int attach_one(const struct og_instance *inst, const char *ifname,
 		      __u32 ifindex, enum og_hook hook,
 		      const struct attach_req *req)
@@ -93,6 +107,7 @@ static int attach_one(const struct og_instance *inst, const char *ifname,
 	const char *hname = og_hook_name(hook);
 	struct og_dev_conf conf;
 	struct og_live live;
+	char settings[96];
 	int err;
 
 	/* Already ours (tcx or clsact): only the settings change. */
@@ -118,9 +133,14 @@ static int attach_one(const struct og_instance *inst, const char *ifname,
 			return err;
 		}
 		devstats_precreate(inst, ifindex, hook);
-		pr_info("attach %s: %s already attached (%s, prog %u); settings updated\n",
+		/*
+		 * The program stays where it is: a policy change must not
+		 * open a window in which packets pass unchecked.
+		 */
+		pr_info("attach %s: %s already attached (%s, prog %u); settings now %s\n",
 			ifname, hname, og_attach_mode_name(live.mode),
-			live.prog_id);
+			live.prog_id, settings_str(req, settings,
+						   sizeof(settings)));
 		return 0;
 	}
 
@@ -155,8 +175,9 @@ static int attach_one(const struct og_instance *inst, const char *ifname,
 		return err;
 	}
 	devstats_precreate(inst, ifindex, hook);
-	pr_info("attach %s: %s attached (%s, prog %u)\n", ifname, hname,
-		og_attach_mode_name(req->mode), conf.prog_id);
+	pr_info("attach %s: %s attached (%s, prog %u, %s)\n", ifname, hname,
+		og_attach_mode_name(req->mode), conf.prog_id,
+		settings_str(req, settings, sizeof(settings)));
 	return 0;
 }
 
@@ -165,13 +186,19 @@ static void attach_help(void)
 	printf("usage: %s\n"
 	       "\n"
 	       "Attach offguard's checks to each DEV (default: --hook all, --policy observe).\n"
-	       "Attaching again is harmless: it only updates policy, flags and MTU.\n"
+	       "Attaching again keeps the program attached and only replaces policy, flags\n"
+	       "and MTU with the ones given (defaults included).\n"
 	       "\n"
 	       "  --hook HOOK           tc-ingress, tc-egress, xdp or all (tc-ingress and\n"
 	       "                        tc-egress); may be repeated\n"
-	       "  --policy POLICY       observe, repair or strict (this version: observe)\n"
-	       "  --writer-omits-csum   the writer never fills checksums (Xen csum_blank)\n"
-	       "  --mtu N               MTU the GSO rules check against (0: the device's)\n"
+	       "  --policy POLICY       observe (count only), repair (fix what is provably\n"
+	       "                        metadata) or strict (repair, and drop what the kernel\n"
+	       "                        would drop later or corrupt)\n"
+	       "  --writer-omits-csum   the writer never fills checksums (Xen csum_blank):\n"
+	       "                        repair may compute them; elsewhere a wrong complete\n"
+	       "                        checksum is only counted\n"
+	       "  --mtu N               MTU the GSO rules check and repair against (0: the\n"
+	       "                        device's)\n"
 	       "  -j, -p, -v            JSON, pretty JSON, verbose\n",
 	       attach_usage);
 }
@@ -260,16 +287,6 @@ int cmd_attach(int argc, char **argv)
 			len += snprintf(what + len, sizeof(what) - len, " %s",
 					devs[i]);
 
-	/*
-	 * The BPF side implements observe only so far; accepting another
-	 * policy would promise repairs or drops that do not happen.
-	 */
-	if (req.policy != OG_POLICY_OBSERVE) {
-		for (i = 0; i < (unsigned int)nr_devs; i++)
-			p_err("attach %s: policy %s: not available in this version; only observe",
-			      devs[i], og_policy_name(req.policy));
-		return OG_EXIT_FAIL;
-	}
 	if (og_check_root()) {
 		for (i = 0; i < (unsigned int)nr_devs; i++)
 			p_err("attach %s: %s", devs[i], og_errstr(-EPERM));

@@ -31,6 +31,9 @@ static const char stats_usage[] =
 struct hook_data {
 	bool			have_stats;
 	bool			have_reasons;
+	/* og_config: the policy the counters are being taken under now */
+	bool			have_policy;
+	enum og_policy		policy;
 	struct og_dev_stats	st;
 	struct og_counter	reason[__OG_REASON_MAX];
 };
@@ -183,6 +186,33 @@ static int read_counters(int fd, const struct dev_filter *f,
 	return err;
 }
 
+/*
+ * The policy each device and hook is judged under now: og_config's, if
+ * the program it names is still attached there (asked of the kernel, as
+ * status does). Only for devices that have data: a policy is context for
+ * counters, not a listing of attachments (that is status).
+ */
+static void read_policies(const struct og_instance *inst, struct snapshot *s)
+{
+	struct og_dev_conf conf;
+	struct og_live live;
+	unsigned int i, h;
+
+	for (i = 0; i < s->nr; i++) {
+		for (h = 0; h < __OG_HOOK_MAX; h++) {
+			struct hook_data *hd = &s->dev[i].hook[h];
+			__u32 ifindex = s->dev[i].ifindex;
+
+			hd->have_policy =
+				og_config_get(inst, ifindex, h, &conf) &&
+				og_live_find(inst, ifindex, h, &live) &&
+				live.prog_id == conf.prog_id;
+			if (hd->have_policy)
+				hd->policy = conf.policy;
+		}
+	}
+}
+
 static int dev_cmp(const void *a, const void *b)
 {
 	const struct dev_data *x = a, *y = b;
@@ -206,6 +236,7 @@ static int snap_read(const struct og_instance *inst,
 			err = read_counters(inst->map_fd[OG_MAP_COUNTERS], f, s);
 		if (err)
 			return err;
+		read_policies(inst, s);
 	}
 	if (s->nr)
 		qsort(s->dev, s->nr, sizeof(s->dev[0]), dev_cmp);
@@ -257,6 +288,11 @@ static void json_hook(struct json_writer *jw, const struct hook_data *hd)
 	unsigned int r, v;
 
 	jw_start_object(jw);
+	/* null: not attached now (the counters are history) */
+	if (hd->have_policy)
+		jw_string_field(jw, "policy", og_policy_name(hd->policy));
+	else
+		jw_null_field(jw, "policy");
 	jw_u64_field(jw, "packets", st->packets);
 	jw_u64_field(jw, "bytes", st->bytes);
 	jw_name(jw, "csum");
@@ -373,6 +409,8 @@ static void text_hook(const char *hname, const struct hook_data *hd,
 
 	printf("  %-10s  %s pkts %s bytes", hname, V(st->packets),
 	       V(st->bytes));
+	printf("  policy %s", hd->have_policy ?
+	       og_policy_name(hd->policy) ?: "?" : "- (detached)");
 	printf("  csum none %s unnecessary %s complete %s", V(st->csum_none),
 	       V(st->csum_unnecessary), V(st->csum_complete));
 	printf(" partial %s\n", V(st->csum_partial));

@@ -287,3 +287,252 @@ og_expect_ge()
 		og_fail "$1" "${4:-value} is '$2', want >= $3"
 	fi
 }
+
+# --- policies: forwarding topology, receivers, captures, nstat ------------
+# (test_repair.sh, test_strict.sh)
+
+# og_bg_stop PID: end one process started by this script (SIGINT, which
+# makes tcpdump write out what it holds), wait for it, and forget it.
+og_bg_stop()
+{
+	local p keep=()
+
+	kill -INT "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	for p in "${_og_pids[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	_og_pids=("${keep[@]}")
+}
+
+# og_nstat NS COUNTER...: absolute values (0 if absent), one per counter,
+# space-separated. -s: the history file shared through /tmp is not touched.
+og_nstat()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" nstat -asz 2>/dev/null | awk -v want="$*" '
+		BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) v[w[i]] = 0 }
+		($1 in v) { v[$1] = $2 }
+		END { for (i = 1; i <= n; i++) printf "%s%s", v[w[i]], (i < n ? " " : "\n") }'
+}
+
+# og_nstat_csum_errors NS: the sum of every *InCsumErrors counter of NS
+# (IP header, TCP, UDP, UDP6, ICMP, ICMP6): any checksum the stack refused.
+og_nstat_csum_errors()
+{
+	ip netns exec "$1" nstat -asz 2>/dev/null |
+		awk '$1 ~ /InCsumErrors$/ { s += $2 } END { print s + 0 }'
+}
+
+# og_fwd_setup: the topology of `offguard demo`, for real writers:
+#
+#   og_send --vnet hdr--> OG_FTUN [tc ingress]   OG_FWD: IPv4+IPv6 forwarding
+#                            |
+#                          OG_UP0 [tc egress]    tx off tso off gso off, MTU 1500
+#                            |  veth
+#                          OG_UP1                OG_RCV
+#
+# The writer is OG_W4 / OG_W6 behind the TUN, the receiver OG_R4 / OG_R6.
+# The TUN is persistent (og_send opens it again for every run). Neighbours
+# are resolved before return, so no packet of a case waits for ARP/ND.
+OG_W4=10.201.1.2
+OG_F4=10.201.1.1
+OG_UF4=10.201.2.1
+OG_R4=10.201.2.2
+OG_W6=fd00:201:1::2
+OG_F6=fd00:201:1::1
+OG_UF6=fd00:201:2::1
+OG_R6=fd00:201:2::2
+og_fwd_setup()
+{
+	og_ns_add OG_FWD || return 1
+	og_ns_add OG_RCV || return 1
+	og_name OG_FTUN
+	og_name OG_UP0
+	og_name OG_UP1
+	og_tun "$OG_FWD" "$OG_FTUN" || return 1
+	ip netns exec "$OG_FWD" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 || return 1
+	og_veth "$OG_FWD" "$OG_UP0" "$OG_RCV" "$OG_UP1" || return 1
+	ip -n "$OG_FWD" addr add "$OG_F4/24" dev "$OG_FTUN" &&
+		ip -n "$OG_FWD" addr add "$OG_F6/64" dev "$OG_FTUN" nodad &&
+		ip -n "$OG_FWD" addr add "$OG_UF4/24" dev "$OG_UP0" &&
+		ip -n "$OG_FWD" addr add "$OG_UF6/64" dev "$OG_UP0" nodad &&
+		ip -n "$OG_RCV" addr add "$OG_R4/24" dev "$OG_UP1" &&
+		ip -n "$OG_RCV" addr add "$OG_R6/64" dev "$OG_UP1" nodad &&
+		ip -n "$OG_RCV" route add default via "$OG_UF4" &&
+		ip -n "$OG_RCV" -6 route add default via "$OG_UF6" || return 1
+	ip netns exec "$OG_FWD" ethtool -K "$OG_UP0" tx off tso off gso off \
+		>/dev/null 2>&1 || return 1
+	ip netns exec "$OG_FWD" ping -c1 -W2 "$OG_R4" >/dev/null 2>&1 &&
+		ip netns exec "$OG_FWD" ping -6 -c1 -W2 "$OG_R6" >/dev/null 2>&1
+}
+
+# og_listen NS FILE PORT...: a receiver in NS. On each PORT, IPv4 and
+# IPv6: a TCP listener (the kernel answers SYNs; nothing is accepted) and
+# a UDP socket that counts datagrams and bytes. FILE holds "port datagrams
+# bytes" lines, rewritten (atomically) as counts change; it exists once
+# every socket is bound, and og_listen returns then.
+og_listen()
+{
+	local ns=$1 file=$2
+
+	shift 2
+	rm -f "$file"
+	og_bg "$ns" "$OG_PY" -c '
+import os, selectors, socket, sys, time
+out, ports = sys.argv[1], [int(p) for p in sys.argv[2:]]
+sel = selectors.DefaultSelector()
+keep, count = [], {p: [0, 0] for p in ports}
+for p in ports:
+    for typ in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET6, typ)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::", p))
+        if typ == socket.SOCK_STREAM:
+            s.listen(4096)
+        else:
+            # SO_RCVBUFFORCE (33): bulk GSO bursts must not overflow it
+            s.setsockopt(socket.SOL_SOCKET, 33, 32 << 20)
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, p)
+        keep.append(s)
+def dump():
+    with open(out + ".tmp", "w") as f:
+        for p in ports:
+            f.write("%d %d %d\n" % (p, count[p][0], count[p][1]))
+    os.rename(out + ".tmp", out)
+dump()
+dirty, last = False, 0.0
+while True:
+    for key, _ in sel.select(0.05):
+        while True:
+            try:
+                n = len(key.fileobj.recv(65536))
+            except BlockingIOError:
+                break
+            count[key.data][0] += 1
+            count[key.data][1] += n
+            dirty = True
+    if dirty and time.monotonic() - last > 0.05:
+        dump()
+        dirty, last = False, time.monotonic()
+' "$file" "$@"
+	for _ in $(seq 50); do
+		[ -e "$file" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# og_udp_count FILE PORT [WANT [TIMEOUT_S]]: "datagrams bytes" received on
+# PORT by og_listen; with WANT, waits until that many datagrams arrived or
+# TIMEOUT_S (3) passed, then a further 0.2 s for any excess to show.
+og_udp_count()
+{
+	local file=$1 port=$2 want=${3:-} t=${4:-3} got
+
+	if [ -n "$want" ]; then
+		for _ in $(seq $((t * 20))); do
+			got=$(awk -v p="$port" '$1 == p { print $2 }' "$file")
+			[ "${got:-0}" -ge "$want" ] && break
+			sleep 0.05
+		done
+		sleep 0.2
+	fi
+	awk -v p="$port" '$1 == p { print $2, $3; f = 1 } END { if (!f) print "0 0" }' "$file"
+}
+
+# og_cap_start NS DEV FILE [TCPDUMP_ARGS...]: capture on DEV into FILE
+# (pcap, written out packet by packet) until og_cap_stop; returns once
+# tcpdump is listening. The pid is in OG_CAP_PID. Frames up to 9216 bytes
+# are kept whole. Immediate mode gives each ring slot a whole snaplen, so
+# the default 2 MiB ring holds only a handful: a burst of segments would
+# be dropped by the capture, not the network; hence the 32 MiB ring.
+OG_CAP_PID=""
+OG_CAP_FILE=""
+og_cap_start()
+{
+	local ns=$1 dev=$2 file=$3
+
+	shift 3
+	rm -f "$file" "$file.err"
+	OG_CAP_FILE=$file
+	ip netns exec "$ns" tcpdump --immediate-mode -U -n -s 9216 -B 32768 -i "$dev" \
+		-w "$file" "$@" >/dev/null 2>"$file.err" &
+	OG_CAP_PID=$!
+	_og_pids+=("$OG_CAP_PID")
+	for _ in $(seq 50); do
+		grep -q "listening on" "$file.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	og_bg_stop "$OG_CAP_PID"
+	return 1
+}
+
+# og_cap_stop: let the last packets through the stack, then stop tcpdump.
+# Fails if the capture itself lost packets (tcpdump's "dropped by kernel"
+# or "by interface"): a count taken from it would prove nothing.
+og_cap_stop()
+{
+	[ -n "$OG_CAP_PID" ] || return 0
+	sleep 0.2
+	og_bg_stop "$OG_CAP_PID"
+	OG_CAP_PID=""
+	! grep -Eq '^[1-9][0-9]* packets dropped by (kernel|interface)' \
+		"$OG_CAP_FILE.err"
+}
+
+# og_delta_rdp NS DEV HOOK: like og_delta, with each reason's repairs and
+# drops: "name=packets/repaired/dropped ..." (sorted, non-zero, or "none").
+og_delta_rdp()
+{
+	og_stats_json "$1" || { echo ERR; return 1; }
+	"$OG_PY" - "$OG_TMP/snap.json" "$OG_TMP/stats.json" "$2" "$3" <<'PYEOF'
+import json, sys
+a, b, dev, hook = sys.argv[1:5]
+hook = hook.replace("-", "_")
+def load(f):
+    try:
+        doc = json.load(open(f))
+    except Exception:
+        return None
+    for d in doc.get("devices", []):
+        if d.get("ifname") == dev:
+            return d.get("hooks", {}).get(hook, {}).get("reasons", {}) or {}
+    return {}
+old, new = load(a), load(b)
+if old is None or new is None:
+    print("ERR"); sys.exit(1)
+out = []
+for k in sorted(set(old) | set(new)):
+    d = [new.get(k, {}).get(f, 0) - old.get(k, {}).get(f, 0)
+         for f in ("packets", "repaired", "dropped")]
+    if any(d):
+        out.append("%s=%d/%d/%d" % (k, d[0], d[1], d[2]))
+print(" ".join(out) or "none")
+PYEOF
+}
+
+# og_status_get NS DEV HOOK FIELD: FIELD of DEV/HOOK in `status -j`
+# ("policy", "prog_id", "writer_omits_csum", "mtu", ...), "none" if absent.
+og_status_get()
+{
+	og "$1" status -j 2>/dev/null | "$OG_PY" -c '
+import json, sys
+dev, hook, field = sys.argv[1], sys.argv[2].replace("-", "_"), sys.argv[3]
+try:
+    doc = json.load(sys.stdin)
+except Exception:
+    print("ERR"); sys.exit(0)
+for a in doc.get("attachments", []):
+    if a.get("ifname") == dev and a.get("hook", "").replace("-", "_") == hook:
+        v = a.get(field)
+        print(str(v).lower() if isinstance(v, bool) else v)
+        break
+else:
+    print("none")' "$2" "$3" "$4"
+}

@@ -3,7 +3,8 @@
  * og_send: traffic generator for offguard's network tests. Every frame is
  * built by user/pkt.c, so tests send exactly the metadata the rules judge.
  *
- *   og_send tun    --dev NAME [--tap] [--persist] [--up] [--offload LIST] ...
+ *   og_send tun    --dev NAME [--tap] [--persist] [--up] [--offload LIST]
+ *                  [--expect-replies N [--timeout S]] ...
  *   og_send packet --ifname NAME ...
  *   og_send udpgso --dst ADDR --port P --len N --gso-size N [--count N]
  *   og_send pcap   --out FILE [--ether] ...   (the frames, for inspection)
@@ -14,6 +15,13 @@
  * up, attaches, and then runs og_send again on the same name to write.
  * The persistent device goes away with `ip link del` or with its netns.
  *
+ * --expect-replies makes the writer also the far end of a conversation:
+ * after writing, it reads the TUN/TAP for the TCP replies the receiver
+ * sends back to its flows, which proves that the receiver accepted the
+ * frames (a SYN-ACK exists only if the SYN's checksum verified), not just
+ * that they left. It prints "replies K" on stdout: K distinct flows
+ * (source ports) answered.
+ *
  * Quiet on success unless -v; errors are one line,
  * "og_send: <mode> <object>: <cause>", exit 1; usage errors exit 2.
  */
@@ -21,6 +29,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
 
@@ -59,6 +69,10 @@ struct opts {
 	int count;
 	int verbose;
 	bool keep_going;
+	bool flows;		/* frame i from source port sport + i */
+	bool zero_ip_csum;
+	int expect_replies;	/* -1: do not read replies */
+	int timeout_ms;
 	/* tun */
 	const char *dev;
 	bool tap;
@@ -125,6 +139,7 @@ static void usage(FILE *f)
 "  --tcp-flags S|SA|PA|...  --doff N  --mss N  --ts\n"
 "  --src ADDR --dst ADDR --sport N --dport N --ttl N --id N --tos N\n"
 "  --bad-ip-csum          wrong IPv4 header checksum\n"
+"  --zero-ip-csum         IPv4 header checksum 0 (a writer that omits it)\n"
 "  --truncate-ip[=N]      IPv4 tot_len / IPv6 payload_len N (20) bytes too long\n"
 "  --frag                 more-fragments set (IPv6: adds a fragment header)\n"
 "  --frag-off N           fragment offset in 8-byte units\n"
@@ -133,6 +148,11 @@ static void usage(FILE *f)
 "  --ext hbh,dst,frag,rt2 IPv6 extension headers, in order\n"
 "  --src-mac MAC --dst-mac MAC --vlan ID   Ethernet frames (tap, packet)\n"
 "  --count N              frames to send (1); seq and IP ID advance\n"
+"  --flows                each frame its own flow: source port + i\n"
+"  --expect-replies N     (tun) after writing, read TCP replies to the flows\n"
+"                         sent (SYN-ACKs if SYNs were sent) until N flows\n"
+"                         answered or --timeout; prints \"replies K\"\n"
+"  --timeout S            seconds to wait for replies (3; fractions allowed)\n"
 "  --keep-going           a failed send is counted, not fatal: for frames\n"
 "                         the kernel drops after tc (validate_xmit_skb)\n"
 "  -v                     print each frame\n");
@@ -145,6 +165,7 @@ enum {
 	OPT_BADIP, OPT_TRUNC, OPT_FRAG, OPT_FRAGOFF, OPT_NODF, OPT_IPOPTS, OPT_EXT,
 	OPT_SMAC, OPT_DMAC, OPT_VLAN, OPT_COUNT, OPT_DEV, OPT_TAP, OPT_PERSIST, OPT_UP,
 	OPT_OFFLOAD, OPT_IFNAME, OPT_OUT, OPT_ETHER, OPT_UDPLEN, OPT_KEEPGOING,
+	OPT_FLOWS, OPT_ZEROIP, OPT_REPLIES, OPT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -172,6 +193,7 @@ static const struct option long_opts[] = {
 	{ "id",		 required_argument, NULL, OPT_ID },
 	{ "tos",	 required_argument, NULL, OPT_TOS },
 	{ "bad-ip-csum", no_argument,	    NULL, OPT_BADIP },
+	{ "zero-ip-csum", no_argument,	    NULL, OPT_ZEROIP },
 	{ "truncate-ip", optional_argument, NULL, OPT_TRUNC },
 	{ "udp-len-delta", required_argument, NULL, OPT_UDPLEN },
 	{ "frag",	 no_argument,	    NULL, OPT_FRAG },
@@ -184,6 +206,9 @@ static const struct option long_opts[] = {
 	{ "vlan",	 required_argument, NULL, OPT_VLAN },
 	{ "count",	 required_argument, NULL, OPT_COUNT },
 	{ "keep-going",	 no_argument,	    NULL, OPT_KEEPGOING },
+	{ "flows",	 no_argument,	    NULL, OPT_FLOWS },
+	{ "expect-replies", required_argument, NULL, OPT_REPLIES },
+	{ "timeout",	 required_argument, NULL, OPT_TIMEOUT },
 	{ "dev",	 required_argument, NULL, OPT_DEV },
 	{ "tap",	 no_argument,	    NULL, OPT_TAP },
 	{ "persist",	 no_argument,	    NULL, OPT_PERSIST },
@@ -412,6 +437,9 @@ static void parse(struct opts *o, int argc, char **argv)
 		case OPT_BADIP:
 			sp->bad_ip_csum = true;
 			break;
+		case OPT_ZEROIP:
+			o->zero_ip_csum = true;
+			break;
 		case OPT_TRUNC:
 			sp->ip_len_delta = optarg ?
 				(int)num("truncate-ip", optarg, -65535, 65535) :
@@ -458,6 +486,25 @@ static void parse(struct opts *o, int argc, char **argv)
 		case OPT_KEEPGOING:
 			o->keep_going = true;
 			break;
+		case OPT_FLOWS:
+			o->flows = true;
+			break;
+		case OPT_REPLIES:
+			o->expect_replies = (int)num("expect-replies", optarg,
+						     0, 65535);
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			double t;
+
+			errno = 0;
+			t = strtod(optarg, &end);
+			if (errno || end == optarg || *end || t < 0 || t > 3600)
+				usage_err("--timeout: '%s' is not a number of seconds in [0, 3600]",
+					  optarg);
+			o->timeout_ms = (int)(t * 1000);
+			break;
+		}
 		case OPT_DEV:
 			o->dev = optarg;
 			break;
@@ -495,6 +542,14 @@ static void parse(struct opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_err("unexpected argument '%s'", argv[optind]);
+	if (o->expect_replies >= 0 && strcmp(o->mode, "tun"))
+		usage_err("--expect-replies is for tun mode");
+	if (o->expect_replies >= 0 && sp->l4proto != IPPROTO_TCP)
+		usage_err("--expect-replies counts TCP replies: needs --proto tcp");
+	/* source ports wrap at 65535: flows would collide */
+	if (o->flows && (long)sp->sport + o->count > 65536)
+		usage_err("--flows: --sport %u + --count %d runs past port 65535",
+			  sp->sport, o->count);
 
 	/* An IPv6 fragment needs somewhere to say so. */
 	if (frag && sp->ipv6) {
@@ -550,9 +605,17 @@ static void build(struct opts *o, __u8 *buf, struct og_pkt *p,
 	sp.seq = o->spec.seq + (__u32)(i * sp.payload_len);
 	sp.ip_id = (__u16)(o->spec.ip_id + i);
 	sp.frag_ident = (__u32)(0x1000 + i);
+	if (o->flows)
+		sp.sport = (__u16)(o->spec.sport + i);
 	ret = og_pkt_build(&sp, buf, OG_PKT_MAX, p);
 	if (ret < 0)
 		fail("cannot build the frame: %s", strerror(-ret));
+	/*
+	 * After the builder: it always writes a checksum, right or off by
+	 * one; 0 is what a writer that leaves it to someone else sends.
+	 */
+	if (o->zero_ip_csum && !sp.ipv6)
+		memset(p->data + p->l3_off + 10, 0, 2);
 	og_pkt_vnet_hdr(p, &o->vnet, h);
 	if (o->verbose)
 		describe(o, p, h, i);
@@ -601,6 +664,160 @@ static unsigned int parse_offload(const char *s)
 				  tok);
 	}
 	return f;
+}
+
+static __u16 rd16(const __u8 *p)
+{
+	return (__u16)(p[0] << 8 | p[1]);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/*
+ * Is frame f (as read from the TUN/TAP, after the virtio_net_hdr) a TCP
+ * reply to one of our flows? Returns the flow index, or -1. The reply's
+ * checksum must hold too (as a seed if the kernel left it partial): a
+ * reply that is itself broken proves nothing.
+ */
+static int reply_flow(const struct opts *o, const __u8 *f, size_t len,
+		      const struct virtio_net_hdr *h)
+{
+	const struct og_pkt_spec *sp = &o->spec;
+	struct og_pkt p = { .data = (__u8 *)f, .l4proto = IPPROTO_TCP,
+			    .csum_off = OG_TCP_CSUM_OFF };
+	size_t off = 0, l3len, flows = o->flows ? (size_t)o->count : 1;
+	bool syn_sent = (sp->tcp_flags & (OG_TCP_SYN | OG_TCP_ACK)) ==
+			OG_TCP_SYN;
+	const __u8 *th;
+	__u16 proto;
+	__u8 flags;
+
+	if (o->tap) {
+		if (len < OG_ETH_HLEN)
+			return -1;
+		proto = rd16(f + 12);
+		off = OG_ETH_HLEN;
+		if (proto == 0x8100 && len >= off + OG_VLAN_HLEN) {
+			proto = rd16(f + off + 2);
+			off += OG_VLAN_HLEN;
+		}
+		if (proto != (sp->ipv6 ? 0x86dd : 0x0800))
+			return -1;
+	}
+	p.l3_off = off;
+	if (!sp->ipv6) {
+		size_t ihl;
+
+		if (len < off + OG_IPV4_HLEN || f[off] >> 4 != 4 ||
+		    f[off + 9] != IPPROTO_TCP ||
+		    memcmp(f + off + 12, &sp->daddr4, 4) ||
+		    memcmp(f + off + 16, &sp->saddr4, 4) ||
+		    (rd16(f + off + 6) & 0x3fff))
+			return -1;
+		ihl = (size_t)(f[off] & 0x0f) * 4;
+		l3len = rd16(f + off + 2);
+		if (ihl < OG_IPV4_HLEN || l3len < ihl || off + l3len > len)
+			return -1;
+		p.l4_off = off + ihl;
+		p.l4_len = l3len - ihl;
+		p.ph_src_off = off + 12;
+		p.ph_dst_off = off + 16;
+	} else {
+		/* the kernel's replies carry no extension headers */
+		if (len < off + OG_IPV6_HLEN || f[off] >> 4 != 6 ||
+		    f[off + 6] != IPPROTO_TCP ||
+		    memcmp(f + off + 8, &sp->daddr6, 16) ||
+		    memcmp(f + off + 24, &sp->saddr6, 16))
+			return -1;
+		l3len = rd16(f + off + 4);
+		if (off + OG_IPV6_HLEN + l3len > len)
+			return -1;
+		p.ipv6 = true;
+		p.l4_off = off + OG_IPV6_HLEN;
+		p.l4_len = l3len;
+		p.ph_src_off = off + 8;
+		p.ph_dst_off = off + 24;
+	}
+	if (p.l4_len < OG_TCP_HLEN)
+		return -1;
+	p.len = p.l4_off + p.l4_len;
+	th = f + p.l4_off;
+	if (rd16(th) != sp->dport || rd16(th + 2) < sp->sport ||
+	    (size_t)(rd16(th + 2) - sp->sport) >= flows)
+		return -1;
+	flags = th[13];
+	if (syn_sent && (flags & (OG_TCP_SYN | OG_TCP_ACK | OG_TCP_RST)) !=
+			(OG_TCP_SYN | OG_TCP_ACK))
+		return -1;
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (og_pkt_l4_csum_get(&p) !=
+		    og_csum_fold(og_pkt_pseudo_sum(&p, true)))
+			return -1;
+	} else if (!og_pkt_l4_csum_ok(&p)) {
+		return -1;
+	}
+	return rd16(th + 2) - sp->sport;
+}
+
+/*
+ * Read the device until o->expect_replies flows have answered or the
+ * timeout ends (with 0 expected: the whole timeout, to be sure none
+ * comes). A flow counts once however often it answers (SYN-ACKs are
+ * retransmitted).
+ */
+static void read_replies(const struct opts *o, int fd)
+{
+	size_t flows = o->flows ? (size_t)o->count : 1;
+	size_t hl = sizeof(struct virtio_net_hdr);
+	long deadline = now_ms() + o->timeout_ms, left;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int seen = 0, idx;
+	bool *got;
+	__u8 *buf;
+	ssize_t n;
+
+	got = calloc(flows ? flows : 1, sizeof(*got));
+	buf = malloc(OG_PKT_MAX + hl);
+	if (!got || !buf)
+		fail("out of memory");
+	while ((!o->expect_replies || seen < o->expect_replies) &&
+	       (left = deadline - now_ms()) > 0) {
+		int r = poll(&pfd, 1, (int)left);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			fail("poll: %s", strerror(errno));
+		if (!r)
+			break;
+		n = read(fd, buf, OG_PKT_MAX + hl);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			fail("read: %s", strerror(errno));
+		if ((size_t)n < hl)
+			continue;
+		idx = reply_flow(o, buf + hl, (size_t)n - hl,
+				 (const struct virtio_net_hdr *)buf);
+		if (o->verbose)
+			fprintf(stderr, "og_send: tun %s: read %zd bytes: %s\n",
+				o->dev, n, idx < 0 ? "not a reply" :
+				got[idx] ? "reply (flow seen)" : "reply");
+		if (idx >= 0 && !got[idx]) {
+			got[idx] = true;
+			seen++;
+		}
+	}
+	printf("replies %d\n", seen);
+	fflush(stdout);
+	free(buf);
+	free(got);
 }
 
 static int mode_tun(struct opts *o)
@@ -675,6 +892,8 @@ static int mode_tun(struct opts *o)
 			     sizeof(h) + p.len);
 	}
 	free(buf);
+	if (o->expect_replies >= 0)
+		read_replies(o, fd);
 	close(fd);
 	if (failed)
 		fprintf(stderr,
@@ -881,7 +1100,8 @@ static int mode_pcap(struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .count = 1 };
+	struct opts o = { .count = 1, .expect_replies = -1,
+			  .timeout_ms = 3000 };
 
 	og_pkt_spec_init(&o.spec);
 	og_vnet_spec_init(&o.vnet);
