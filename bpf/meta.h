@@ -142,13 +142,22 @@ static __always_inline void og_meta_kern(struct __sk_buff *ctx,
 	m->csum_start = (__s32)skb->csum_start - (__s32)(data - head);
 	m->csum_offset = skb->csum_offset;
 
+	if (BPF_CORE_READ_BITFIELD(skb, cloned))
+		m->flags |= OG_FIX_CLONED;
+
 	m->gso_size = ctx->gso_size;
 	m->gso_segs = ctx->gso_segs;
 	if (m->gso_size) {
+		void *frag_list = NULL;
+
 		shinfo = (void *)(head + skb->end);
 		bpf_probe_read_kernel(&raw_type, sizeof(raw_type),
 				      &shinfo->gso_type);
+		bpf_probe_read_kernel(&frag_list, sizeof(frag_list),
+				      &shinfo->frag_list);
 		m->gso_type = og_gso_from_skb(raw_type);
+		if (frag_list)
+			m->flags |= OG_FIX_FRAG_LIST;
 	}
 
 	dev = skb->dev;
@@ -158,16 +167,28 @@ static __always_inline void og_meta_kern(struct __sk_buff *ctx,
 	m->gso_max_segs = dev->gso_max_segs;
 	m->features = og_feat_from_dev(dev->features);
 	/*
-	 * TUN and other bare-L3 devices have no link header in the data;
-	 * skb->protocol names the L3. Ethernet (and loopback, which uses
-	 * Ethernet framing) start with a 14-byte header.
+	 * Is there a link header in front of the data? Ask the skb, not the
+	 * device: TUN has none, and neither has an Ethernet device's own
+	 * multicast looped back by dev_loopback_xmit (data at the network
+	 * header). Both hooks set mac_header at the start of the data, so
+	 * network_header - mac_header is the link header's length; 0 means
+	 * bare L3 named by skb->protocol. An Ethernet-sized one is parsed as
+	 * Ethernet (in-band VLAN tags included); other link types are not.
 	 */
-	if (dev->type == OG_ARPHRD_ETHER || dev->type == OG_ARPHRD_LOOPBACK) {
-		m->l3_proto = 0;
-		m->parse = 1;
-	} else if (dev->hard_header_len == 0) {
-		m->l3_proto = bpf_ntohs(ctx->protocol);
-		m->parse = 1;
+	{
+		__u16 mac = skb->mac_header, net = skb->network_header;
+
+		if (mac == 0xffff || net < mac) {
+			if (dev->type == OG_ARPHRD_ETHER ||
+			    dev->type == OG_ARPHRD_LOOPBACK)
+				m->parse = 1;
+		} else if (net == mac) {
+			m->l3_proto = bpf_ntohs(ctx->protocol);
+			m->parse = 1;
+		} else if (dev->type == OG_ARPHRD_ETHER ||
+			   dev->type == OG_ARPHRD_LOOPBACK) {
+			m->parse = 1;
+		}
 	}
 }
 

@@ -57,6 +57,10 @@ enum og_parse_ret {
 #define OG_PKT_F_FRAG_LATER	(1U << 1)	/* not the first fragment: no L4 header */
 #define OG_PKT_F_L4_BAD_HDR	(1U << 2)	/* TCP doff < 5 / past data, UDP short */
 #define OG_PKT_F_IP_NOLEN	(1U << 3)	/* tot_len/payload_len 0 (BIG TCP, jumbogram) */
+#define OG_PKT_F_PSEUDO_UNKNOWN	(1U << 4)	/* routing header offguard cannot follow */
+
+#define OG_IPV6_OPT_PAD1	0
+#define OG_IPV6_OPT_HAO		0xC9	/* Home Address option, RFC 6275 */
 
 struct og_pkt {
 	__u32	l3_off;		/* from skb->data */
@@ -85,7 +89,8 @@ static __always_inline void *og_ptr(void *data, void *data_end, __u32 off,
 }
 
 static __always_inline int og_parse_l4(void *data, void *data_end,
-				       struct og_pkt *pkt, __u32 avail)
+				       struct og_pkt *pkt, __u32 avail,
+				       int is_gso)
 {
 	__u32 off = pkt->l4_off;
 
@@ -130,11 +135,21 @@ static __always_inline int og_parse_l4(void *data, void *data_end,
 		pkt->l4_check = uh->check;
 		pkt->udp_dport = bpf_ntohs(uh->dest);
 		pkt->l4_hdr_len = sizeof(*uh);
-		/* UDP length past the IP payload: a lie about the data. */
-		if (pkt->l4proto == OG_IPPROTO_UDP &&
-		    !(pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_IP_NOLEN)) &&
-		    bpf_ntohs(uh->len) > pkt->l4_len)
-			return OG_PARSE_TRUNC;
+		if (pkt->l4proto == OG_IPPROTO_UDP && !is_gso &&
+		    !(pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_IP_NOLEN))) {
+			__u32 ulen = bpf_ntohs(uh->len);
+
+			/* UDP length past the IP payload: a lie about the data. */
+			if (ulen > pkt->l4_len)
+				return OG_PARSE_TRUNC;
+			/*
+			 * Shorter: the datagram is what UDP says (udp_rcv
+			 * trims to it, and sums it with ulen in the
+			 * pseudo-header); the rest is padding.
+			 */
+			if (ulen >= sizeof(*uh))
+				pkt->l4_len = ulen;
+		}
 		break;
 	}
 	case OG_IPPROTO_ICMP:
@@ -219,13 +234,14 @@ static __always_inline int og_parse_ipv4(void *data, void *data_end,
 	pkt->l4_off = pkt->l3_off + ihl;
 	pkt->l4_len = tot - ihl;
 	pkt->addr_sum = og_pseudo_addr4(iph->saddr, iph->daddr);
-	return og_parse_l4(data, data_end, pkt, avail);
+	return og_parse_l4(data, data_end, pkt, avail, is_gso);
 }
 
 /*
  * Routing header: the pseudo-header uses the final destination (RFC 8200
  * §8.1). Type 0 and 2 list addresses after an 8-byte fixed part, the
- * final one last; SRH (type 4) keeps the final segment at index 0.
+ * final one last; SRH (type 4) keeps the final segment at index 0. Other
+ * types with segments left: 1, the final destination is unknown.
  */
 static __always_inline int og_ipv6_final_dst(void *data, void *data_end,
 					     __u32 off, __u32 hlen,
@@ -241,13 +257,13 @@ static __always_inline int og_ipv6_final_dst(void *data, void *data_end,
 		return 0;
 	n = rh[1] / 2;		/* hdr ext len in 8-octet units = 16-byte addrs */
 	if (n == 0)
-		return 0;
+		return 1;
 	if (rh[2] == 0 || rh[2] == 2)
 		aoff = off + 8 + (n - 1) * 16;
 	else if (rh[2] == 4)
 		aoff = off + 8;
 	else
-		return 0;
+		return 1;
 	if (aoff + 16 > off + hlen)
 		return -1;
 	a = og_ptr(data, data_end, aoff, 16);
@@ -265,8 +281,47 @@ struct og_ext_walk {
 	__u32	end;		/* end of the IPv6 payload */
 	__u32	flags;		/* OG_PKT_F_FRAG* found so far */
 	__u32	nexthdr;
+	__u32	saddr[4];	/* source, or the home address (HAO) */
 	__u32	daddr[4];	/* final destination so far */
 };
+
+/*
+ * Destination options: a Home Address option (RFC 6275 §6.3) makes the
+ * home address the pseudo-header source. TLVs are walked a bounded number
+ * of times; anything else is skipped.
+ */
+static __always_inline void og_ipv6_dstopts(void *data, void *data_end,
+					    __u32 off, __u32 hlen,
+					    struct og_ext_walk *w)
+{
+	__u32 o = off + 2, end = off + hlen, k;
+
+	for (k = 0; k < 8; k++) {
+		__u8 *tlv;
+
+		if (o + 2 > end)
+			break;
+		tlv = og_ptr(data, data_end, o, 2);
+		if (!tlv)
+			break;
+		if (tlv[0] == OG_IPV6_OPT_PAD1) {
+			o += 1;
+			continue;
+		}
+		if (tlv[0] == OG_IPV6_OPT_HAO && tlv[1] == 16 &&
+		    o + 18 <= end) {
+			__u32 *home = og_ptr(data, data_end, o + 2, 16);
+
+			if (!home)
+				break;
+			w->saddr[0] = home[0];
+			w->saddr[1] = home[1];
+			w->saddr[2] = home[2];
+			w->saddr[3] = home[3];
+		}
+		o += 2 + tlv[1];
+	}
+}
 
 /*
  * One IPv6 extension header. Global so the verifier checks it once: a
@@ -310,9 +365,16 @@ int og_ipv6_ext_step(struct __sk_buff *ctx, struct og_ext_walk *w)
 	}
 	if (off + hlen > w->end)
 		return -OG_PARSE_TRUNC;
-	if (nexthdr == OG_IPPROTO_ROUTING &&
-	    og_ipv6_final_dst(data, data_end, off, hlen, w->daddr))
-		return -OG_PARSE_NONLINEAR;
+	if (nexthdr == OG_IPPROTO_ROUTING) {
+		int r = og_ipv6_final_dst(data, data_end, off, hlen, w->daddr);
+
+		if (r < 0)
+			return -OG_PARSE_NONLINEAR;
+		if (r > 0)
+			w->flags |= OG_PKT_F_PSEUDO_UNKNOWN;
+	}
+	if (nexthdr == OG_IPPROTO_DSTOPTS)
+		og_ipv6_dstopts(data, data_end, off, hlen, w);
 	w->nexthdr = eh[0];
 	w->off = off + hlen;
 	return 1;
@@ -324,7 +386,7 @@ static __always_inline int og_parse_ipv6(struct __sk_buff *ctx, void *data,
 {
 	struct ipv6hdr *ip6 = og_ptr(data, data_end, pkt->l3_off, sizeof(*ip6));
 	struct og_ext_walk w = {};
-	__u32 saddr[4], plen, i;
+	__u32 plen, i;
 	int r;
 
 	if (!ip6)
@@ -334,7 +396,13 @@ static __always_inline int og_parse_ipv6(struct __sk_buff *ctx, void *data,
 		return OG_PARSE_TRUNC;
 	plen = bpf_ntohs(ip6->payload_len);
 	if (plen == 0) {
-		/* BIG TCP GSO or a jumbogram: the skb length rules. */
+		/*
+		 * BIG TCP GSO or a jumbogram (hop-by-hop first): the skb
+		 * length rules. Otherwise the kernel trims such a packet to
+		 * its header: nothing to judge past it.
+		 */
+		if (!is_gso && ip6->nexthdr != OG_IPPROTO_HOPOPTS)
+			return OG_PARSE_TRUNC;
 		pkt->flags |= OG_PKT_F_IP_NOLEN;
 		plen = avail - pkt->l3_off - sizeof(*ip6);
 	}
@@ -342,7 +410,7 @@ static __always_inline int og_parse_ipv6(struct __sk_buff *ctx, void *data,
 	if (w.end > avail)
 		return OG_PARSE_TRUNC;
 
-	__builtin_memcpy(saddr, &ip6->saddr, 16);
+	__builtin_memcpy(w.saddr, &ip6->saddr, 16);
 	__builtin_memcpy(w.daddr, &ip6->daddr, 16);
 	w.nexthdr = ip6->nexthdr;
 	w.off = pkt->l3_off + sizeof(*ip6);
@@ -360,8 +428,8 @@ static __always_inline int og_parse_ipv6(struct __sk_buff *ctx, void *data,
 	pkt->l4proto = w.nexthdr;
 	pkt->l4_off = w.off;
 	pkt->l4_len = w.end > w.off ? w.end - w.off : 0;
-	pkt->addr_sum = og_pseudo_addr6(saddr, w.daddr);
-	return og_parse_l4(data, data_end, pkt, avail);
+	pkt->addr_sum = og_pseudo_addr6(w.saddr, w.daddr);
+	return og_parse_l4(data, data_end, pkt, avail, is_gso);
 }
 
 /*

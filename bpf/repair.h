@@ -72,6 +72,14 @@ static __always_inline int og_repair_gso_size(struct __sk_buff *ctx,
 	__u32 hdrs = pkt->l4_off - pkt->l3_off + pkt->l4_hdr_len;
 	__u32 want, diff;
 
+	/*
+	 * Not on a frag_list skb (the kernel linearizes it after the grow, an
+	 * allocation that can fail with the room already inserted) nor on a
+	 * clone (its skb_shared_info is shared, e.g. with TCP's retransmit
+	 * queue: not ours to rewrite).
+	 */
+	if (m->flags & (OG_FIX_FRAG_LIST | OG_FIX_CLONED))
+		return OG_REPAIR_NOT_MADE;
 	if (!(m->gso_type & (OG_GSO_TCPV4 | OG_GSO_TCPV6)) ||
 	    (m->gso_type & (OG_GSO_TUNNEL | OG_GSO_PARTIAL)) ||
 	    pkt->l4proto != OG_IPPROTO_TCP || !pkt->l4_hdr_len ||
@@ -86,7 +94,9 @@ static __always_inline int og_repair_gso_size(struct __sk_buff *ctx,
 
 	if (bpf_skb_adjust_room(ctx, diff, OG_BPF_ADJ_ROOM_NET,
 				OG_ADJ_ROOM_NO_CSUM_RESET))
-		return OG_REPAIR_NOT_MADE;
+		/* a failure after the room went in leaves the packet longer */
+		return ctx->len == m->len ? OG_REPAIR_NOT_MADE :
+					    OG_REPAIR_BROKEN;
 	if (bpf_skb_adjust_room(ctx, -(__s32)diff, OG_BPF_ADJ_ROOM_NET,
 				OG_ADJ_ROOM_FIXED_GSO |
 				OG_ADJ_ROOM_NO_CSUM_RESET))

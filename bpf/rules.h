@@ -57,9 +57,12 @@ static __always_inline __u64 og_l4_pseudo(const struct og_pkt *pkt)
 
 static __always_inline int og_is_csum_l4(__u8 proto)
 {
+	/*
+	 * Not UDP-Lite: its checksum covers only the coverage its length
+	 * field names, which is the point of the protocol.
+	 */
 	return proto == OG_IPPROTO_TCP || proto == OG_IPPROTO_UDP ||
-	       proto == OG_IPPROTO_UDPLITE || proto == OG_IPPROTO_ICMP ||
-	       proto == OG_IPPROTO_ICMPV6;
+	       proto == OG_IPPROTO_ICMP || proto == OG_IPPROTO_ICMPV6;
 }
 
 static __always_inline void og_rule_partial(struct __sk_buff *ctx,
@@ -94,7 +97,9 @@ static __always_inline void og_rule_partial(struct __sk_buff *ctx,
 		v->reasons |= OG_BIT(OG_PARTIAL_BAD_OFFSET);
 		return;
 	}
-	if (pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_L4_BAD_HDR))
+	/* Unknowable pseudo-header: neither judge nor "repair" the seed. */
+	if (pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_L4_BAD_HDR |
+			  OG_PKT_F_PSEUDO_UNKNOWN))
 		return;
 
 	seed = og_partial_seed(pkt->addr_sum, pkt->l4proto, pkt->l4_len);
@@ -127,7 +132,8 @@ static __always_inline void og_rule_complete(struct __sk_buff *ctx,
 	int sum;
 
 	if (!og_is_csum_l4(pkt->l4proto) ||
-	    (pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_L4_BAD_HDR)))
+	    (pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_L4_BAD_HDR |
+			   OG_PKT_F_PSEUDO_UNKNOWN)))
 		return;
 	/* Fraglist GSO: the head's checksum covers its own segment only. */
 	if (m->gso_size)
@@ -157,17 +163,21 @@ static __always_inline void og_rule_gso(const struct og_meta *m,
 					const struct og_pkt *pkt,
 					__u32 hook, struct og_verdict *v)
 {
-	__u32 t = m->gso_type, hdrs, payload, segs;
+	__u32 t = m->gso_type, hdrs, payload, segs, l4h;
 	int tcp = pkt->l4proto == OG_IPPROTO_TCP;
 	int udp = pkt->l4proto == OG_IPPROTO_UDP;
 
 	/*
-	 * Exempt: fraglist GSO (segments carry their own checksums) and,
-	 * since 6.11, UDP GSO that the kernel itself sends CHECKSUM_NONE on
-	 * routes without tx checksumming: __udp_gso_segment checksums each
-	 * segment in software (gso_no_tso / the device features tell).
+	 * GSO wants CHECKSUM_PARTIAL, with exemptions the kernel itself
+	 * makes: CHECKSUM_UNNECESSARY (LRO, a virtio DATA_VALID guest:
+	 * netif_needs_gso() passes it to hardware as verified), fraglist GSO
+	 * (segments carry their own checksums) and, since 6.11, UDP GSO the
+	 * kernel sends CHECKSUM_NONE on routes without tx checksumming
+	 * (__udp_gso_segment checksums each segment in software).
 	 */
-	if (m->ip_summed != OG_CHECKSUM_PARTIAL && !(t & OG_GSO_FRAGLIST) &&
+	if (m->ip_summed != OG_CHECKSUM_PARTIAL &&
+	    m->ip_summed != OG_CHECKSUM_UNNECESSARY &&
+	    !(t & OG_GSO_FRAGLIST) &&
 	    !(m->ip_summed == OG_CHECKSUM_NONE && (t & OG_GSO_UDP_L4) &&
 	      udp))
 		v->reasons |= OG_BIT(OG_GSO_NOT_PARTIAL);
@@ -175,20 +185,22 @@ static __always_inline void og_rule_gso(const struct og_meta *m,
 	if (pkt->flags & OG_PKT_F_FRAG)
 		v->reasons |= OG_BIT(OG_GSO_FRAGMENT);
 
-	/* Encapsulation GSO describes inner headers offguard does not parse. */
-	if (t & (OG_GSO_TUNNEL | OG_GSO_PARTIAL))
+	/*
+	 * Encapsulation GSO describes inner headers offguard does not parse;
+	 * so does ESP crypto offload (encapsulation set, ESP between IP and
+	 * the L4 its gso_type names), and SCTP/FCOE are not ours to judge.
+	 */
+	if ((t & (OG_GSO_TUNNEL | OG_GSO_PARTIAL | OG_GSO_OTHER)) ||
+	    (m->flags & OG_FIX_ENCAP))
 		return;
 
-	if (!(t & (OG_GSO_TCPV4 | OG_GSO_TCPV6 | OG_GSO_UDP | OG_GSO_UDP_L4 |
-		   OG_GSO_OTHER)) ||
+	if (!(t & (OG_GSO_TCPV4 | OG_GSO_TCPV6 | OG_GSO_UDP | OG_GSO_UDP_L4)) ||
 	    ((t & OG_GSO_TCPV4) && (!tcp || pkt->ipv != 4)) ||
 	    ((t & OG_GSO_TCPV6) && (!tcp || pkt->ipv != 6)) ||
 	    ((t & (OG_GSO_UDP | OG_GSO_UDP_L4)) && !udp)) {
 		v->reasons |= OG_BIT(OG_GSO_TYPE_MISMATCH);
 		return;
 	}
-	if (t & OG_GSO_OTHER)
-		return;
 
 	if (pkt->flags & OG_PKT_F_L4_BAD_HDR) {
 		v->reasons |= OG_BIT(OG_GSO_BAD_L4_HDR);
@@ -199,12 +211,22 @@ static __always_inline void og_rule_gso(const struct og_meta *m,
 
 	if (m->gso_size == OG_GSO_BY_FRAGS || !pkt->l4_hdr_len)
 		return;
-	hdrs = pkt->l4_off - pkt->l3_off + pkt->l4_hdr_len;
-	if (hdrs + m->gso_size > m->mtu)
+	/* UFO cuts IP fragments: gso_size counts from the UDP header. */
+	l4h = (t & OG_GSO_UDP) ? 0 : pkt->l4_hdr_len;
+	hdrs = pkt->l4_off - pkt->l3_off + l4h;
+	/*
+	 * At egress the segments must fit this device. At ingress only a
+	 * writer's GSO (DODGY: TUN/TAP, AF_PACKET) is judged against the
+	 * device MTU: GRO and LRO build what the wire already carried, and
+	 * some LRO engines count headers into gso_size.
+	 */
+	if (hdrs + m->gso_size > m->mtu &&
+	    (hook == OG_HOOK_TC_EGRESS || (t & OG_GSO_DODGY)))
 		v->reasons |= OG_BIT(OG_GSO_SIZE_EXCEEDS_MTU);
 
-	if (m->len > pkt->l4_off + pkt->l4_hdr_len) {
-		payload = m->len - pkt->l4_off - pkt->l4_hdr_len;
+	/* Transmit limits (gso_features_check): egress only. */
+	if (hook == OG_HOOK_TC_EGRESS && m->len > pkt->l4_off + l4h) {
+		payload = m->len - pkt->l4_off - l4h;
 		segs = (payload + m->gso_size - 1) / m->gso_size;
 		if (segs > m->gso_max_segs ||
 		    ((t & OG_GSO_UDP_L4) && segs > OG_UDP_MAX_SEGMENTS))

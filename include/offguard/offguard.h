@@ -213,6 +213,8 @@ struct og_fixture_meta {
 
 #define OG_FIX_ENCAP		(1U << 0)	/* skb->encapsulation */
 #define OG_FIX_CSUM_NOT_INET	(1U << 1)	/* skb->csum_not_inet (SCTP CRC) */
+#define OG_FIX_FRAG_LIST	(1U << 2)	/* skb_shinfo(skb)->frag_list */
+#define OG_FIX_CLONED		(1U << 3)	/* skb->cloned: data shared */
 
 /* gso_type bits as offguard names them; mapped from SKB_GSO_* at load. */
 #define OG_GSO_TCPV4		(1U << 0)

@@ -255,12 +255,12 @@ else
 	og_fail st_attach_omits "offguard attach --writer-omits-csum failed"
 fi
 
-# Last, as it changes the TUN: more segments than the device takes is
-# counted, never dropped (the kernel segments it in software).
-if ip -n "$OG_FWD" link set "$TUN" gso_max_segs 4 2>/dev/null; then
-	seen_pass st_pass_gso_too_many_segs4 4 $((10 * N)) \
-		"gso_too_many_segs=$N/0/0" \
-		"gso_no_tso=$N/0/0 partial_no_tx_csum=$N/0/0" \
+# Last, as it changes the uplink: more segments than the egress device
+# takes (gso_max_segs is a transmit limit, judged at egress) is counted
+# there, never dropped: the kernel segments it in software.
+if ip -n "$OG_FWD" link set "$OG_UP0" gso_max_segs 4 2>/dev/null; then
+	seen_pass st_pass_gso_too_many_segs4 4 $((10 * N)) none \
+		"gso_no_tso=$N/0/0 gso_too_many_segs=$N/0/0 partial_no_tx_csum=$N/0/0" \
 		--gso tcpv4 --gso-size 100 --flags needs_csum --tcp-flags A --len 1000
 else
 	og_skip st_pass_gso_too_many_segs4 "ip link set gso_max_segs not supported"

@@ -53,6 +53,7 @@ struct prog_case {
 	__u16		vlan;
 	bool		ts;		/* TCP timestamps: 32-byte header */
 	__u8		pad;		/* trailing bytes after the IP datagram */
+	__u8		rh_type;	/* overwrite the first routing header's type */
 	/* metadata */
 	__u8		ip_summed;
 	int		csum_start;	/* CS_L4 + delta, or absolute */
@@ -113,6 +114,19 @@ static const struct prog_case cases[] = {
 	{ "truncated_ipv6_payload_len", .ipv6 = true, .proto = IPPROTO_UDP,
 	  .payload = 40, .ip_len_delta = 16, .expect = BIT(OG_TRUNCATED),
 	  NOVAR },
+	{ "udp_len_shorter_than_ip_payload", .proto = IPPROTO_UDP,
+	  .payload = 40, .ip_len_delta = 8, .pad = 8, NOVAR },
+	{ "ipv6_payload_len_0_not_gso", .ipv6 = true, .proto = IPPROTO_UDP,
+	  .payload = 20, .ip_len_delta = -28, .expect = BIT(OG_TRUNCATED),
+	  NOVAR },
+	{ "ipv6_unknown_routing_type_not_judged", .ipv6 = true,
+	  .proto = IPPROTO_TCP, .payload = 60, .ext = { OG_EXT_RT2 },
+	  .rh_type = 3, NOVAR },
+	{ "ipv6_unknown_routing_type_seed_untouched", .ipv6 = true,
+	  .proto = IPPROTO_UDP, .payload = 60, .ext = { OG_EXT_RT2 },
+	  .rh_type = 3, .l4 = OG_L4_CSUM_BAD,
+	  .ip_summed = OG_CHECKSUM_PARTIAL, .csum_start = CS_L4,
+	  .csum_offset = DEF, NOVAR },
 	{ "truncated_tcp_doff_past_data", .proto = IPPROTO_TCP, .payload = 4,
 	  .doff = 15, .expect = BIT(OG_TRUNCATED), NOVAR },
 	{ "ipv4_ethernet_padding_not_truncation", .proto = IPPROTO_UDP,
@@ -235,8 +249,31 @@ static const struct prog_case cases[] = {
 	{ "gso_size_exceeds_mtu", .proto = IPPROTO_TCP, .payload = 3000,
 	  .l4 = OG_L4_CSUM_SEED, .ip_summed = OG_CHECKSUM_PARTIAL,
 	  .csum_start = CS_L4, .csum_offset = DEF, .gso_size = 1500,
-	  .gso_type = OG_GSO_TCPV4, .mtu = 1500,
+	  .gso_type = OG_GSO_TCPV4 | OG_GSO_DODGY, .mtu = 1500,
 	  .expect = BIT(OG_GSO_SIZE_EXCEEDS_MTU), NOVAR },
+	{ "gso_size_exceeds_mtu_egress", .proto = IPPROTO_TCP, .payload = 3000,
+	  .l4 = OG_L4_CSUM_SEED, .ip_summed = OG_CHECKSUM_PARTIAL,
+	  .csum_start = CS_L4, .csum_offset = DEF, .gso_size = 1500,
+	  .gso_type = OG_GSO_TCPV4, .mtu = 1500, .hook = HOOK_OUT,
+	  .expect = BIT(OG_GSO_SIZE_EXCEEDS_MTU), NOVAR },
+	{ "gso_size_ingress_gro_lro_not_judged", .proto = IPPROTO_TCP,
+	  .payload = 3000, .l4 = OG_L4_CSUM_SEED,
+	  .ip_summed = OG_CHECKSUM_PARTIAL, .csum_start = CS_L4,
+	  .csum_offset = DEF, .gso_size = 1500, .gso_type = OG_GSO_TCPV4,
+	  .mtu = 1500, NOVAR },
+	{ "gso_unnecessary_lro_ok", .proto = IPPROTO_TCP, .payload = 2896,
+	  .ip_summed = OG_CHECKSUM_UNNECESSARY, .gso_size = 1448,
+	  .gso_type = OG_GSO_TCPV4, .mtu = 1500, NOVAR },
+	{ "gso_esp_offload_not_judged", .proto = IPPROTO_UDP, .payload = 2000,
+	  .l4 = OG_L4_CSUM_SEED, .ip_summed = OG_CHECKSUM_PARTIAL,
+	  .csum_start = CS_L4, .csum_offset = DEF, .gso_size = 1000,
+	  .gso_type = OG_GSO_TCPV4 | OG_GSO_OTHER, .flags = OG_FIX_ENCAP,
+	  NOVAR },
+	{ "gso_ufo_size_counts_from_udp_header", .proto = IPPROTO_UDP,
+	  .payload = 3000, .l4 = OG_L4_CSUM_SEED,
+	  .ip_summed = OG_CHECKSUM_PARTIAL, .csum_start = CS_L4,
+	  .csum_offset = DEF, .gso_size = 1480, .gso_type = OG_GSO_UDP,
+	  .mtu = 1500, .hook = HOOK_OUT, NOVAR },
 	{ "gso_size_fits_mtu_exactly", .proto = IPPROTO_TCP, .payload = 3000,
 	  .ts = true, .l4 = OG_L4_CSUM_SEED, .ip_summed = OG_CHECKSUM_PARTIAL,
 	  .csum_start = CS_L4, .csum_offset = DEF, .gso_size = 1448,
@@ -244,17 +281,23 @@ static const struct prog_case cases[] = {
 	{ "gso_size_exceeds_mtu_v6_ext", .ipv6 = true, .proto = IPPROTO_TCP,
 	  .payload = 3000, .ext = { OG_EXT_DST }, .l4 = OG_L4_CSUM_SEED,
 	  .ip_summed = OG_CHECKSUM_PARTIAL, .csum_start = CS_L4,
-	  .csum_offset = DEF, .gso_size = 1440, .gso_type = OG_GSO_TCPV6,
+	  .csum_offset = DEF, .gso_size = 1440,
+	  .gso_type = OG_GSO_TCPV6 | OG_GSO_DODGY,
 	  .mtu = 1500, .expect = BIT(OG_GSO_SIZE_EXCEEDS_MTU), NOVAR },
 	{ "gso_too_many_segs_udp", .proto = IPPROTO_UDP, .payload = 2000,
 	  .l4 = OG_L4_CSUM_SEED, .ip_summed = OG_CHECKSUM_PARTIAL,
 	  .csum_start = CS_L4, .csum_offset = DEF, .gso_size = 8,
-	  .gso_type = OG_GSO_UDP_L4, .expect = BIT(OG_GSO_TOO_MANY_SEGS),
+	  .gso_type = OG_GSO_UDP_L4, .hook = HOOK_OUT,
+	  .expect = BIT(OG_GSO_TOO_MANY_SEGS), NOVAR },
+	{ "gso_too_many_segs_ingress_not_judged", .proto = IPPROTO_UDP,
+	  .payload = 2000, .l4 = OG_L4_CSUM_SEED,
+	  .ip_summed = OG_CHECKSUM_PARTIAL, .csum_start = CS_L4,
+	  .csum_offset = DEF, .gso_size = 8, .gso_type = OG_GSO_UDP_L4,
 	  NOVAR },
 	{ "gso_udp_128_segs_ok", .proto = IPPROTO_UDP, .payload = 1024,
 	  .l4 = OG_L4_CSUM_SEED, .ip_summed = OG_CHECKSUM_PARTIAL,
 	  .csum_start = CS_L4, .csum_offset = DEF, .gso_size = 8,
-	  .gso_type = OG_GSO_UDP_L4, NOVAR },
+	  .gso_type = OG_GSO_UDP_L4, .hook = HOOK_OUT, NOVAR },
 	{ "gso_fragment", .proto = IPPROTO_UDP, .payload = 2000, .mf = true,
 	  .l4 = OG_L4_CSUM_SEED, .ip_summed = OG_CHECKSUM_PARTIAL,
 	  .csum_start = CS_L4, .csum_offset = DEF, .gso_size = 1000,
@@ -387,6 +430,9 @@ static int build_case(const struct prog_case *c, __u8 *buf, size_t cap,
 	spec.vlan_id = c->vlan;
 	spec.tcp_ts = c->ts;
 	len = og_pkt_build(&spec, buf, cap, pkt);
+	/* the routing header follows the fixed IPv6 header in these cases */
+	if (len > 0 && c->rh_type)
+		buf[pkt->l3_off + 40 + 2] = c->rh_type;
 	if (len > 0 && c->pad) {
 		/* Ethernet minimum-frame padding, outside the IP datagram */
 		memset(buf + len, 0, c->pad);
@@ -792,6 +838,99 @@ static void test_repair_fuzz(struct env *e)
 	og_test_end();
 }
 
+/*
+ * Real captures (../shared/corpus, Zeek's checksum traces, one packet
+ * each): good ones raise no checksum reason, bad ones exactly the one
+ * they hold. The IPv6 type-0 routing header and home-address traces are
+ * the ones a checker without RFC 8200/6275 pseudo-headers gets wrong.
+ */
+#define CORPUS_CHKSUMS	"/../shared/corpus/pcap/zeek/chksums/"
+
+static int pcap_first_ether(const char *path, __u8 *buf, size_t cap)
+{
+	__u32 hdr[6], rec[4];
+	FILE *f = fopen(path, "rb");
+	int len = -1;
+
+	if (!f)
+		return -errno;
+	/* classic pcap, host byte order, Ethernet (the traces are) */
+	if (fread(hdr, sizeof(hdr), 1, f) == 1 && hdr[0] == 0xa1b2c3d4 &&
+	    hdr[5] == 1 && fread(rec, sizeof(rec), 1, f) == 1 &&
+	    rec[2] <= cap && fread(buf, rec[2], 1, f) == 1)
+		len = rec[2];
+	fclose(f);
+	return len;
+}
+
+static void test_corpus_chksums(struct env *e, const char *root)
+{
+	static const struct {
+		const char	*file;
+		__u32		expect;
+	} traces[] = {
+		{ "ip4-bad-chksum.pcap",		BIT(OG_L3_BAD_CSUM) },
+		{ "ip4-icmp-bad-chksum.pcap",		BIT(OG_L4_BAD_CSUM) },
+		{ "ip4-icmp-good-chksum.pcap",		0 },
+		{ "ip4-tcp-bad-chksum.pcap",		BIT(OG_L4_BAD_CSUM) },
+		{ "ip4-tcp-good-chksum.pcap",		0 },
+		{ "ip4-udp-bad-chksum.pcap",		BIT(OG_L4_BAD_CSUM) },
+		{ "ip4-udp-good-chksum.pcap",		0 },
+		{ "ip6-hoa-tcp-bad-chksum.pcap",	BIT(OG_L4_BAD_CSUM) },
+		{ "ip6-hoa-tcp-good-chksum.pcap",	0 },
+		{ "ip6-hoa-udp-bad-chksum.pcap",	BIT(OG_L4_BAD_CSUM) },
+		{ "ip6-hoa-udp-good-chksum.pcap",	0 },
+		{ "ip6-icmp6-bad-chksum.pcap",		BIT(OG_L4_BAD_CSUM) },
+		{ "ip6-icmp6-good-chksum.pcap",		0 },
+		{ "ip6-route0-icmp6-bad-chksum.pcap",	BIT(OG_L4_BAD_CSUM) },
+		{ "ip6-route0-icmp6-good-chksum.pcap",	0 },
+		{ "ip6-route0-tcp-bad-chksum.pcap",	BIT(OG_L4_BAD_CSUM) },
+		{ "ip6-route0-tcp-good-chksum.pcap",	0 },
+		{ "ip6-route0-udp-bad-chksum.pcap",	BIT(OG_L4_BAD_CSUM) },
+		{ "ip6-route0-udp-good-chksum.pcap",	0 },
+		{ "ip6-tcp-bad-chksum.pcap",		BIT(OG_L4_BAD_CSUM) },
+		{ "ip6-tcp-good-chksum.pcap",		0 },
+		{ "ip6-udp-bad-chksum.pcap",		BIT(OG_L4_BAD_CSUM) },
+		{ "ip6-udp-good-chksum.pcap",		0 },
+	};
+	static __u8 buf[4096];
+	char path[4096], name[160];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s" CORPUS_CHKSUMS, root);
+	if (access(path, R_OK)) {
+		og_test_skip("prog/corpus_zeek_chksums/*",
+			     "../shared/corpus not present (a fresh clone elsewhere)");
+		return;
+	}
+	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++) {
+		struct __sk_buff skb = {};
+		int len, ret, r;
+
+		snprintf(name, sizeof(name), "prog/corpus_zeek_chksums/%s",
+			 traces[i].file);
+		og_test_begin(name);
+		snprintf(path, sizeof(path), "%s" CORPUS_CHKSUMS "%s", root,
+			 traces[i].file);
+		len = pcap_first_ether(path, buf, sizeof(buf));
+		if (!ASSERT_TRUE(len > 0, "read first packet"))
+			goto next;
+		clear_maps(e->prod);
+		if (!ASSERT_OK(run_prog(e->prod->progs.og_tc_ingress, buf, len,
+					&skb, NULL, NULL, &ret), "test run"))
+			goto next;
+		for (r = 1; r <= OG_TRUNCATED; r++) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "count of reason %d", r);
+			ASSERT_EQ(read_reason(e->prod, 1, OG_HOOK_TC_INGRESS, r),
+				  (traces[i].expect & BIT(r)) ? 1 : 0, what);
+		}
+next:
+		og_test_end();
+	}
+}
+
 /* UDP whose true checksum is 0: must travel as 0xffff, and verify. */
 static void test_csum_edges(struct env *e)
 {
@@ -1033,6 +1172,7 @@ int main(int argc, char **argv)
 	test_prod_path(&e);
 	test_mutation_fuzz(&e);
 	test_repair_fuzz(&e);
+	test_corpus_chksums(&e, getenv("OG_ROOT") ? getenv("OG_ROOT") : ".");
 
 	tc_guard__destroy(e.fix);
 	tc_guard__destroy(e.prod);
