@@ -152,23 +152,23 @@ static __always_inline int og_policy(struct __sk_buff *ctx,
 	__u32 drop = 0, fixed = 0;
 	int r;
 
+/* Try one repair for one raised reason; a possibly damaged packet drops. */
+#define OG_TRY_REPAIR(reason, call) do {				\
+	if (v->reasons & OG_BIT(reason)) {				\
+		r = (call);						\
+		if (r == OG_REPAIR_BROKEN)				\
+			goto broken;					\
+		if (r == OG_REPAIR_OK)					\
+			fixed |= OG_BIT(reason);			\
+	}								\
+} while (0)
+
 	/* A writer known never to fill checksums: complete them. */
 	if ((conf->flags & OG_CONF_WRITER_OMITS_CSUM) &&
 	    m->ip_summed == OG_CHECKSUM_NONE) {
-		if (v->reasons & OG_BIT(OG_L3_BAD_CSUM)) {
-			r = og_repair_l3(ctx, m, pkt);
-			if (r == OG_REPAIR_BROKEN)
-				goto broken;
-			if (r == OG_REPAIR_OK)
-				fixed |= OG_BIT(OG_L3_BAD_CSUM);
-		}
-		if (v->reasons & OG_BIT(OG_L4_BAD_CSUM)) {
-			r = og_repair_l4_full(ctx, m, pkt, v);
-			if (r == OG_REPAIR_BROKEN)
-				goto broken;
-			if (r == OG_REPAIR_OK)
-				fixed |= OG_BIT(OG_L4_BAD_CSUM);
-		}
+		OG_TRY_REPAIR(OG_L3_BAD_CSUM, og_repair_l3(ctx, m, pkt));
+		OG_TRY_REPAIR(OG_L4_BAD_CSUM,
+			      og_repair_l4_full(ctx, m, pkt, v));
 	}
 
 	if (conf->policy == OG_POLICY_STRICT)
@@ -180,20 +180,9 @@ static __always_inline int og_policy(struct __sk_buff *ctx,
 		return OG_TC_SHOT;
 	}
 
-	if (v->reasons & OG_BIT(OG_PARTIAL_BAD_SEED)) {
-		r = og_repair_seed(ctx, m, pkt);
-		if (r == OG_REPAIR_BROKEN)
-			goto broken;
-		if (r == OG_REPAIR_OK)
-			fixed |= OG_BIT(OG_PARTIAL_BAD_SEED);
-	}
-	if (v->reasons & OG_BIT(OG_GSO_SIZE_EXCEEDS_MTU)) {
-		r = og_repair_gso_size(ctx, m, pkt);
-		if (r == OG_REPAIR_BROKEN)
-			goto broken;
-		if (r == OG_REPAIR_OK)
-			fixed |= OG_BIT(OG_GSO_SIZE_EXCEEDS_MTU);
-	}
+	OG_TRY_REPAIR(OG_PARTIAL_BAD_SEED, og_repair_seed(ctx, m, pkt));
+	OG_TRY_REPAIR(OG_GSO_SIZE_EXCEEDS_MTU, og_repair_gso_size(ctx, m, pkt));
+#undef OG_TRY_REPAIR
 	*repaired = fixed;
 	return OG_TC_NEXT;
 broken:

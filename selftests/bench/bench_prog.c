@@ -148,7 +148,54 @@ static int cmd_testrun(void)
 	return 0;
 }
 
-static int prog_stats(int fd, __u64 *ns, __u64 *cnt);
+static int prog_stats(int fd, __u64 *ns, __u64 *cnt)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*ns = info.run_time_ns;
+	*cnt = info.run_cnt;
+	return 0;
+}
+
+/*
+ * offguard and the no-op on the same device, run on the same packets:
+ * their mean run times from kernel.bpf_stats, between start and stop.
+ */
+struct side_by_side {
+	int	fd[2];		/* [0] no-op, [1] offguard */
+	__u64	ns[2], n[2];
+	double	mean[2];
+};
+
+static void sbs_start(struct side_by_side *p, int noop_fd, int og_fd)
+{
+	int i;
+
+	p->fd[0] = noop_fd;
+	p->fd[1] = og_fd;
+	for (i = 0; i < 2; i++)
+		prog_stats(p->fd[i], &p->ns[i], &p->n[i]);
+}
+
+static int sbs_stop(struct side_by_side *p)
+{
+	__u64 ns, n;
+	int i;
+
+	usleep(200000);		/* let the last packets finish */
+	for (i = 0; i < 2; i++) {
+		prog_stats(p->fd[i], &ns, &n);
+		p->ns[i] = ns - p->ns[i];
+		p->n[i] = n - p->n[i];
+		if (!p->n[i])
+			return -1;
+		p->mean[i] = (double)p->ns[i] / p->n[i];
+	}
+	return 0;
+}
 
 static int set_policy(struct tc_guard *s, __u32 ifindex, enum og_hook hook,
 		      enum og_policy policy)
@@ -269,8 +316,8 @@ static int cmd_live_gso(int count)
 {
 	struct tc_guard *og = og_load_guard(false);
 	struct noop *noop = noop__open_and_load();
-	__u64 og_ns0, og_n0, nop_ns0, nop_n0, og_ns, og_n, nop_ns, nop_n;
 	static __u8 frame[sizeof(struct virtio_net_hdr) + 65536];
+	struct side_by_side sbs;
 	struct og_vnet_spec vs;
 	struct og_pkt_spec spec;
 	struct og_pkt pkt;
@@ -307,21 +354,16 @@ static int cmd_live_gso(int count)
 	statfd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (statfd < 0)
 		return 1;
-	prog_stats(bpf_program__fd(og->progs.og_tc_ingress), &og_ns0, &og_n0);
-	prog_stats(bpf_program__fd(noop->progs.og_noop), &nop_ns0, &nop_n0);
+	sbs_start(&sbs, bpf_program__fd(noop->progs.og_noop),
+		  bpf_program__fd(og->progs.og_tc_ingress));
 	for (i = 0; i < count; i++)
 		if (write(fd, frame, len + sizeof(struct virtio_net_hdr)) < 0) {
 			fprintf(stderr, "bench: live-gso: write: %s\n",
 				strerror(errno));
 			return 1;
 		}
-	usleep(200000);
-	prog_stats(bpf_program__fd(og->progs.og_tc_ingress), &og_ns, &og_n);
-	prog_stats(bpf_program__fd(noop->progs.og_noop), &nop_ns, &nop_n);
-	og_ns -= og_ns0;
-	og_n -= og_n0;
-	nop_ns -= nop_ns0;
-	nop_n -= nop_n0;
+	if (sbs_stop(&sbs))
+		return 1;
 	{
 		int ncpu = libbpf_num_possible_cpus();
 		struct og_counter_key key = { ifindex, OG_HOOK_TC_INGRESS,
@@ -334,30 +376,16 @@ static int cmd_live_gso(int count)
 			for (i = 0; i < ncpu; i++)
 				rep += vals[i].repaired;
 	}
-	if (!og_n || !nop_n)
-		return 1;
 	printf("%-30s %9.1f %9.1f %9.1f %7.2f (live TUN, %llu frames, %llu repaired)\n",
-	       "64KB TSO gso_size=MTU repaired", (double)nop_ns / nop_n,
-	       (double)og_ns / og_n,
-	       (double)og_ns / og_n - (double)nop_ns / nop_n,
-	       ((double)og_ns / og_n) / ((double)nop_ns / nop_n),
-	       (unsigned long long)og_n, (unsigned long long)rep);
+	       "64KB TSO gso_size=MTU repaired", sbs.mean[0], sbs.mean[1],
+	       sbs.mean[1] - sbs.mean[0], sbs.mean[1] / sbs.mean[0],
+	       (unsigned long long)sbs.n[1], (unsigned long long)rep);
 	close(statfd);
 	close(fd);
 	return 0;
 }
 
-static int prog_stats(int fd, __u64 *ns, __u64 *cnt)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
 
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*ns = info.run_time_ns;
-	*cnt = info.run_cnt;
-	return 0;
-}
 
 /*
  * Live: both programs on the receiving device's tcx ingress, run on the
@@ -372,7 +400,7 @@ static int cmd_live(const char *send_if, const char *recv_if, int frame,
 	int ifindex = if_nametoindex(recv_if), sifindex = if_nametoindex(send_if);
 	int statfd, sock, i, len;
 	struct sockaddr_ll sll = {};
-	__u64 og_ns0, og_n0, nop_ns0, nop_n0, og_ns, og_n, nop_ns, nop_n;
+	struct side_by_side sbs;
 	static __u8 buf[9100];
 	struct og_pkt_spec spec;
 	struct og_pkt pkt;
@@ -403,32 +431,23 @@ static int cmd_live(const char *send_if, const char *recv_if, int frame,
 	sll.sll_family = AF_PACKET;
 	sll.sll_ifindex = sifindex;
 	sll.sll_halen = ETH_ALEN;
-	prog_stats(bpf_program__fd(og->progs.og_tc_ingress), &og_ns0, &og_n0);
-	prog_stats(bpf_program__fd(noop->progs.og_noop), &nop_ns0, &nop_n0);
+	sbs_start(&sbs, bpf_program__fd(noop->progs.og_noop),
+		  bpf_program__fd(og->progs.og_tc_ingress));
 	for (i = 0; i < count; i++)
 		if (sendto(sock, buf, len, 0, (void *)&sll, sizeof(sll)) < 0) {
 			fprintf(stderr, "bench: live: send: %s\n",
 				strerror(errno));
 			return 1;
 		}
-	usleep(200000);
-	prog_stats(bpf_program__fd(og->progs.og_tc_ingress), &og_ns, &og_n);
-	prog_stats(bpf_program__fd(noop->progs.og_noop), &nop_ns, &nop_n);
-	og_ns -= og_ns0;
-	og_n -= og_n0;
-	nop_ns -= nop_ns0;
-	nop_n -= nop_n0;
-	if (!og_n || !nop_n) {
+	if (sbs_stop(&sbs)) {
 		fprintf(stderr, "bench: live: no packets seen\n");
 		return 1;
 	}
 	printf("%-30s %9.1f %9.1f %9.1f %7.2f (live, %llu pkts, bpf_stats)\n",
 	       frame >= 9000 ? "9000B udp4 full L4 verify" :
 			       "live udp4 full L4 verify",
-	       (double)nop_ns / nop_n, (double)og_ns / og_n,
-	       (double)og_ns / og_n - (double)nop_ns / nop_n,
-	       ((double)og_ns / og_n) / ((double)nop_ns / nop_n),
-	       (unsigned long long)og_n);
+	       sbs.mean[0], sbs.mean[1], sbs.mean[1] - sbs.mean[0],
+	       sbs.mean[1] / sbs.mean[0], (unsigned long long)sbs.n[1]);
 	close(statfd);
 	close(sock);
 	return 0;
