@@ -235,14 +235,17 @@ og_snap()
 	cp "$OG_TMP/stats.json" "$OG_TMP/snap.json"
 }
 
-# og_delta NS DEV HOOK: "name=delta ..." (sorted, non-zero, or "none")
-# of reasons counted on DEV/HOOK since og_snap, plus "packets=delta".
-og_delta()
+# _og_reason_delta NS DEV HOOK FIELD...: per reason of DEV/HOOK, what the
+# FIELDs (packets, repaired, dropped) grew by since og_snap, as
+# "name=d1/d2/..." (sorted, reasons whose FIELDs all stayed left out), or
+# "none".
+_og_reason_delta()
 {
 	og_stats_json "$1" || { echo ERR; return 1; }
-	"$OG_PY" - "$OG_TMP/snap.json" "$OG_TMP/stats.json" "$2" "$3" <<'EOF'
+	"$OG_PY" - "$OG_TMP/snap.json" "$OG_TMP/stats.json" "$2" "$3" "${@:4}" <<'EOF'
 import json, sys
 a, b, dev, hook = sys.argv[1:5]
+fields = sys.argv[5:]
 hook = hook.replace("-", "_")
 def load(f):
     try:
@@ -251,21 +254,27 @@ def load(f):
         return None
     for d in doc.get("devices", []):
         if d.get("ifname") == dev:
-            return d.get("hooks", {}).get(hook, {})
+            return d.get("hooks", {}).get(hook, {}).get("reasons", {}) or {}
     return {}
 old, new = load(a), load(b)
 if old is None or new is None:
     print("ERR"); sys.exit(1)
-def cnt(v):
-    return v.get("packets", 0) if isinstance(v, dict) else int(v)
-ro, rn = old.get("reasons", {}) or {}, new.get("reasons", {}) or {}
+def get(r, f):
+    return r.get(f, 0) if isinstance(r, dict) else 0
 out = []
-for k in sorted(set(ro) | set(rn)):
-    n = cnt(rn.get(k, 0)) - cnt(ro.get(k, 0))
-    if n:
-        out.append("%s=%d" % (k, n))
+for k in sorted(set(old) | set(new)):
+    d = [get(new.get(k, {}), f) - get(old.get(k, {}), f) for f in fields]
+    if any(d):
+        out.append("%s=%s" % (k, "/".join("%d" % x for x in d)))
 print(" ".join(out) or "none")
 EOF
+}
+
+# og_delta NS DEV HOOK: "name=packets ..." of the reasons counted on
+# DEV/HOOK since og_snap, or "none".
+og_delta()
+{
+	_og_reason_delta "$1" "$2" "$3" packets
 }
 
 # og_expect NAME GOT WANT: PASS if equal, else FAIL with both.
@@ -490,31 +499,7 @@ og_cap_stop()
 # drops: "name=packets/repaired/dropped ..." (sorted, non-zero, or "none").
 og_delta_rdp()
 {
-	og_stats_json "$1" || { echo ERR; return 1; }
-	"$OG_PY" - "$OG_TMP/snap.json" "$OG_TMP/stats.json" "$2" "$3" <<'PYEOF'
-import json, sys
-a, b, dev, hook = sys.argv[1:5]
-hook = hook.replace("-", "_")
-def load(f):
-    try:
-        doc = json.load(open(f))
-    except Exception:
-        return None
-    for d in doc.get("devices", []):
-        if d.get("ifname") == dev:
-            return d.get("hooks", {}).get(hook, {}).get("reasons", {}) or {}
-    return {}
-old, new = load(a), load(b)
-if old is None or new is None:
-    print("ERR"); sys.exit(1)
-out = []
-for k in sorted(set(old) | set(new)):
-    d = [new.get(k, {}).get(f, 0) - old.get(k, {}).get(f, 0)
-         for f in ("packets", "repaired", "dropped")]
-    if any(d):
-        out.append("%s=%d/%d/%d" % (k, d[0], d[1], d[2]))
-print(" ".join(out) or "none")
-PYEOF
+	_og_reason_delta "$1" "$2" "$3" packets repaired dropped
 }
 
 # og_status_get NS DEV HOOK FIELD: FIELD of DEV/HOOK in `status -j`
