@@ -165,7 +165,9 @@ static __always_inline void og_meta_kern(struct __sk_buff *ctx,
 		return;
 	m->mtu = dev->mtu;
 	m->gso_max_segs = dev->gso_max_segs;
-	m->features = og_feat_from_dev(dev->features);
+	/* Only the egress rules (what this device can offload) read them. */
+	if (m->hook == OG_HOOK_TC_EGRESS)
+		m->features = og_feat_from_dev(dev->features);
 	/*
 	 * Is there a link header in front of the data? Ask the skb, not the
 	 * device: TUN has none, and neither has an Ethernet device's own
