@@ -155,6 +155,10 @@ struct og_dev_stats {
 };
 
 #define OG_CONF_WRITER_OMITS_CSUM	(1U << 0)
+/* XDP: frames start at the IP header (TUN, ARPHRD_NONE), no Ethernet. */
+#define OG_CONF_NO_LINK_HDR		(1U << 1)
+/* XDP attached in generic (skb) mode: GSO super-frames reach it whole. */
+#define OG_CONF_XDP_GENERIC		(1U << 2)
 
 /*
  * Written by userspace at attach time, read by the program only when a
@@ -278,6 +282,39 @@ struct og_kconsts {
 /* Kernel limits the rules use (include/linux/udp.h, netdevice.h). */
 #define OG_UDP_MAX_SEGMENTS	128
 #define OG_GSO_BY_FRAGS		0xFFFF
+
+/*
+ * Sampled offending packets (offguard dump): one record per sample in the
+ * og_samples ring buffer, at most one per OG_SAMPLE_INTERVAL_NS for each
+ * device, hook and first rule raised, so a flood of bad packets costs a
+ * few records a second. Written by every hook; the consumer writes pcapng.
+ */
+#define OG_SAMPLE_SNAP		256
+#define OG_SAMPLE_INTERVAL_NS	(100ULL * 1000 * 1000)
+#define OG_SAMPLES_RING		(1U << 20)	/* bytes: ~3000 records */
+#define OG_SAMPLE_RL_MAX	4096
+
+struct og_sample {
+	__u64		ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32		ifindex;
+	enum og_hook	hook;
+	__u32		reasons;	/* OG_BIT(enum og_reason) of every rule raised */
+	__u32		repaired;	/* same bits: rules repaired */
+	__u32		dropped;	/* same bits: counted as dropped */
+	__u32		len;		/* length of the packet or frame */
+	__u32		caplen;		/* bytes of it in data[] */
+	__u16		l3_proto;	/* ethertype when data[] starts at L3, 0: Ethernet */
+	__u8		ip_summed;	/* tc hooks: OG_CHECKSUM_*; XDP: 0 */
+	__u8		meta_flags;	/* tc hooks: OG_FIX_* */
+	__u16		csum_start;	/* tc hooks, from the start of data[] */
+	__u16		csum_offset;
+	__u16		gso_size;
+	__u16		gso_segs;
+	__u32		gso_type;	/* OG_GSO_* */
+	__u32		seed_variant;	/* enum og_seed_variant, if partial_bad_seed */
+	__u32		pad;
+	__u8		data[OG_SAMPLE_SNAP];
+};
 
 /* Pins, DESIGN §5. */
 #define OG_BPFFS		"/sys/fs/bpf"
