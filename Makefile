@@ -31,12 +31,14 @@ endif
 
 LIBBPF_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LDLIBS	:= $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
+LIBXDP_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libxdp 2>/dev/null)
+LIBXDP_LDLIBS	:= $(shell $(PKG_CONFIG) --libs libxdp 2>/dev/null || echo -lxdp)
 
 COMMON_WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 CFLAGS		?= -g -O2
 CFLAGS		+= $(COMMON_WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
-		   -Iinclude -Iuser -I$(OUTPUT) $(LIBBPF_CFLAGS)
-LDLIBS		+= $(LIBBPF_LDLIBS) -lelf -lz
+		   -Iinclude -Iuser -I$(OUTPUT) $(LIBBPF_CFLAGS) $(LIBXDP_CFLAGS)
+LDLIBS		+= $(LIBXDP_LDLIBS) $(LIBBPF_LDLIBS) -lelf -lz
 
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -MMD -MP -Iinclude -Ibpf -I$(OUTPUT)
@@ -63,7 +65,7 @@ TEST_BINS	:= $(OUTPUT)/selftests/unit_tests $(OUTPUT)/selftests/prog_tests \
 		   $(OUTPUT)/selftests/bench_prog
 
 .PHONY: all clean test bench demo install deps
-all: offguard $(TOOLS) $(TEST_BINS)
+all: $(SKELS) offguard $(TOOLS) $(TEST_BINS)
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests:
 	$(Q)mkdir -p $@

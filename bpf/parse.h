@@ -15,6 +15,7 @@
 #ifndef OG_BPF_PARSE_H
 #define OG_BPF_PARSE_H
 
+#include "ctx.h"
 #include "csum.h"
 #include "ptr.h"
 
@@ -329,7 +330,7 @@ static __always_inline void og_ipv6_dstopts(void *data, void *data_end,
  * Returns 1 to continue, 0 at the upper-layer header, or -OG_PARSE_*.
  */
 __attribute__((noinline))
-int og_ipv6_ext_step(struct __sk_buff *ctx, struct og_ext_walk *w)
+int og_ipv6_ext_step(struct og_ctx *ctx, struct og_ext_walk *w)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -380,7 +381,7 @@ int og_ipv6_ext_step(struct __sk_buff *ctx, struct og_ext_walk *w)
 	return 1;
 }
 
-static __always_inline int og_parse_ipv6(struct __sk_buff *ctx, void *data,
+static __always_inline int og_parse_ipv6(struct og_ctx *ctx, void *data,
 					 void *data_end, struct og_pkt *pkt,
 					 __u32 avail, int is_gso)
 {
@@ -436,7 +437,7 @@ static __always_inline int og_parse_ipv6(struct __sk_buff *ctx, void *data,
  * Entry: l3_proto is the ethertype for bare-L3 devices (TUN) or 0 to read
  * it from the Ethernet header. avail = skb->len (all bytes, linear or not).
  */
-static __always_inline int og_parse(struct __sk_buff *ctx, void *data,
+static __always_inline int og_parse(struct og_ctx *ctx, void *data,
 				    void *data_end, struct og_pkt *pkt,
 				    __u16 l3_proto, __u32 avail, int is_gso)
 {
@@ -480,7 +481,7 @@ static __always_inline int og_parse(struct __sk_buff *ctx, void *data,
  * outcome through every rule and exceed its budget.
  */
 __attribute__((noinline))
-int og_parse_skb(struct __sk_buff *ctx, struct og_pkt *pkt, __u32 l3_proto,
+int og_parse_pkt(struct og_ctx *ctx, struct og_pkt *pkt, __u32 l3_proto,
 		 __u32 avail, __u32 is_gso)
 {
 	void *data = (void *)(long)ctx->data;
@@ -490,6 +491,24 @@ int og_parse_skb(struct __sk_buff *ctx, struct og_pkt *pkt, __u32 l3_proto,
 		return OG_PARSE_SKIP;
 	__builtin_memset(pkt, 0, sizeof(*pkt));
 	return og_parse(ctx, data, data_end, pkt, l3_proto, avail, is_gso);
+}
+
+static __always_inline __u64 og_l4_pseudo(const struct og_pkt *pkt)
+{
+	/* ICMPv4 has no pseudo-header; ICMPv6, TCP and UDP do. */
+	if (pkt->l4proto == OG_IPPROTO_ICMP)
+		return 0;
+	return og_pseudo_sum(pkt->addr_sum, pkt->l4proto, pkt->l4_len);
+}
+
+static __always_inline int og_is_csum_l4(__u8 proto)
+{
+	/*
+	 * Not UDP-Lite: its checksum covers only the coverage its length
+	 * field names, which is the point of the protocol.
+	 */
+	return proto == OG_IPPROTO_TCP || proto == OG_IPPROTO_UDP ||
+	       proto == OG_IPPROTO_ICMP || proto == OG_IPPROTO_ICMPV6;
 }
 
 #endif /* OG_BPF_PARSE_H */

@@ -14,9 +14,9 @@
 #define OG_BPF_RULES_H
 
 #include "parse.h"
+#include "pkt_csum.h"
 #include "meta.h"
 
-#define OG_BIT(r)		(1U << (r))
 #define OG_TCP_CSUM_OFF		16
 #define OG_UDP_CSUM_OFF		6
 
@@ -31,39 +31,6 @@ struct og_verdict {
 	__u32	l4_verified;
 	__u32	l4_sum;		/* folded sum over pseudo-header + L4, if verified */
 };
-
-/*
- * Folded sum over the whole L4 segment plus `seed`, or -1 when it cannot
- * be read. A global function: the verifier checks it once, not once per
- * call site, and its two loops stay out of the callers' state space.
- */
-__attribute__((noinline))
-int og_l4_sum(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 seed)
-{
-	__s64 sum = og_skb_csum(ctx, off, len, seed);
-
-	if (sum < 0)
-		return -1;
-	return og_csum_fold(sum);
-}
-
-static __always_inline __u64 og_l4_pseudo(const struct og_pkt *pkt)
-{
-	/* ICMPv4 has no pseudo-header; ICMPv6, TCP and UDP do. */
-	if (pkt->l4proto == OG_IPPROTO_ICMP)
-		return 0;
-	return og_pseudo_sum(pkt->addr_sum, pkt->l4proto, pkt->l4_len);
-}
-
-static __always_inline int og_is_csum_l4(__u8 proto)
-{
-	/*
-	 * Not UDP-Lite: its checksum covers only the coverage its length
-	 * field names, which is the point of the protocol.
-	 */
-	return proto == OG_IPPROTO_TCP || proto == OG_IPPROTO_UDP ||
-	       proto == OG_IPPROTO_ICMP || proto == OG_IPPROTO_ICMPV6;
-}
 
 static __always_inline void og_rule_partial(struct __sk_buff *ctx,
 					    const struct og_meta *m,

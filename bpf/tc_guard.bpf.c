@@ -17,7 +17,8 @@
 #include <bpf/bpf_endian.h>
 
 #include "offguard/offguard.h"
-#include "skb_csum.h"
+#include "maps.h"
+#include "pkt_csum.h"
 #include "rules.h"
 #include "repair.h"
 
@@ -36,70 +37,6 @@
 			 OG_BIT(OG_L4_BAD_CSUM) |			\
 			 OG_BIT(OG_UNNECESSARY_BUT_BAD))
 #define OG_PULL_MAX	256	/* headers worth pulling into the linear part */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, OG_MAX_COUNTERS);
-	__type(key, struct og_counter_key);
-	__type(value, struct og_counter);
-} og_counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, OG_MAX_DEVICES);
-	__type(key, struct og_dev_key);
-	__type(value, struct og_dev_stats);
-} og_devstats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OG_MAX_DEVICES);
-	__type(key, struct og_dev_key);
-	__type(value, struct og_dev_conf);
-} og_config SEC(".maps");
-
-static __always_inline struct og_dev_stats *
-og_devstats_get(const struct og_dev_key *key)
-{
-	struct og_dev_stats *st, zero = {};
-
-	st = bpf_map_lookup_elem(&og_devstats, key);
-	if (st)
-		return st;
-	/* Normally pre-created at attach; a race with another CPU is fine. */
-	bpf_map_update_elem(&og_devstats, key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&og_devstats, key);
-}
-
-static __always_inline void og_count(__u32 ifindex, enum og_hook hook,
-				     __u32 reasons, __u32 repaired,
-				     __u32 dropped, __u32 len)
-{
-	struct og_counter_key key = { .ifindex = ifindex, .hook = hook };
-	struct og_counter *c, zero = {};
-	__u32 r;
-
-	for (r = 1; r <= OG_TRUNCATED; r++) {
-		if (!(reasons & OG_BIT(r)))
-			continue;
-		key.reason = r;
-		c = bpf_map_lookup_elem(&og_counters, &key);
-		if (!c) {
-			bpf_map_update_elem(&og_counters, &key, &zero,
-					    BPF_NOEXIST);
-			c = bpf_map_lookup_elem(&og_counters, &key);
-			if (!c)
-				continue;
-		}
-		/* Per-CPU values: plain increments are exact. */
-		c->packets++;
-		c->bytes += len;
-		if (repaired & OG_BIT(r))
-			c->repaired++;
-		if (dropped & OG_BIT(r))
-			c->dropped++;
-	}
-}
 
 static __always_inline void og_stats_meta(struct og_dev_stats *st,
 					  const struct og_meta *m)
@@ -191,6 +128,31 @@ broken:
 	return OG_TC_SHOT;
 }
 
+/* A sample of the offending packet for `offguard dump`, rate limited. */
+static __always_inline void og_tc_sample(struct __sk_buff *ctx,
+					 const struct og_meta *m,
+					 const struct og_verdict *v,
+					 enum og_hook hook, __u32 repaired,
+					 __u32 dropped)
+{
+	struct og_sample *s = og_sample_begin(ctx->ifindex, hook, v->reasons);
+
+	if (!s)
+		return;
+	s->repaired = repaired;
+	s->dropped = dropped;
+	s->l3_proto = m->l3_proto;
+	s->ip_summed = m->ip_summed;
+	s->meta_flags = m->flags;
+	s->csum_start = m->csum_start < 0 ? 0xffff : m->csum_start;
+	s->csum_offset = m->csum_offset;
+	s->gso_size = m->gso_size;
+	s->gso_segs = m->gso_segs;
+	s->gso_type = m->gso_type;
+	s->seed_variant = v->seed_variant;
+	og_sample_finish(ctx, s, ctx->len);
+}
+
 static __always_inline int og_tc(struct __sk_buff *ctx, enum og_hook hook)
 {
 	struct og_dev_key dkey = { .ifindex = ctx->ifindex, .hook = hook };
@@ -213,7 +175,7 @@ static __always_inline int og_tc(struct __sk_buff *ctx, enum og_hook hook)
 	if (!m.parse)
 		return OG_TC_NEXT;
 
-	ret = og_parse_skb(ctx, &pkt, m.l3_proto, m.len, m.gso_size);
+	ret = og_parse_pkt(ctx, &pkt, m.l3_proto, m.len, m.gso_size);
 	if (ret == OG_PARSE_NONLINEAR) {
 		/*
 		 * Headers in page frags (rare: writers with a tiny hdr_len).
@@ -222,7 +184,7 @@ static __always_inline int og_tc(struct __sk_buff *ctx, enum og_hook hook)
 		if (bpf_skb_pull_data(ctx, m.len < OG_PULL_MAX ? m.len :
 						OG_PULL_MAX))
 			return OG_TC_NEXT;
-		ret = og_parse_skb(ctx, &pkt, m.l3_proto, m.len, m.gso_size);
+		ret = og_parse_pkt(ctx, &pkt, m.l3_proto, m.len, m.gso_size);
 		/* pull_data invalidated st: look it up again */
 		st = bpf_map_lookup_elem(&og_devstats, &dkey);
 		if (!st)
@@ -257,7 +219,9 @@ static __always_inline int og_tc(struct __sk_buff *ctx, enum og_hook hook)
 		dropped = v.reasons;
 		verdict = OG_TC_SHOT;
 	}
-	og_count(dkey.ifindex, hook, v.reasons, repaired, dropped, m.len);
+	og_count(dkey.ifindex, hook, v.reasons, repaired, dropped, m.len,
+		 OG_PARTIAL_BAD_START, OG_TRUNCATED);
+	og_tc_sample(ctx, &m, &v, hook, repaired, dropped);
 	return verdict;
 }
 

@@ -289,6 +289,8 @@ struct og_kconsts {
  * device, hook and first rule raised, so a flood of bad packets costs a
  * few records a second. Written by every hook; the consumer writes pcapng.
  */
+#define OG_BIT(reason)		(1U << (reason))	/* reason masks */
+
 #define OG_SAMPLE_SNAP		256
 #define OG_SAMPLE_INTERVAL_NS	(100ULL * 1000 * 1000)
 #define OG_SAMPLES_RING		(1U << 20)	/* bytes: ~3000 records */

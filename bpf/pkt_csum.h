@@ -17,9 +17,10 @@
  * Every block starts at an even offset from `off`, so byte lanes never
  * swap; an odd tail is zero-padded, which is exactly RFC 1071's padding.
  */
-#ifndef OG_BPF_SKB_CSUM_H
-#define OG_BPF_SKB_CSUM_H
+#ifndef OG_BPF_PKT_CSUM_H
+#define OG_BPF_PKT_CSUM_H
 
+#include "ctx.h"
 #include "csum.h"
 #include "ptr.h"
 
@@ -103,7 +104,7 @@ volatile __u32 og_csum_small_only = 0;
  * refused a big block.
  */
 __attribute__((noinline))
-int og_csum_tail_inplace(struct __sk_buff *ctx, __u32 off, __u32 len,
+int og_csum_tail_inplace(struct og_ctx *ctx, __u32 off, __u32 len,
 			 __u32 big)
 {
 	void *data = (void *)(long)ctx->data;
@@ -158,7 +159,7 @@ int og_csum_tail_inplace(struct __sk_buff *ctx, __u32 off, __u32 len,
  * blocks halve the helper calls per KiB where the kernel takes them.
  */
 __attribute__((noinline))
-int og_csum_copy(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
+int og_csum_copy(struct og_ctx *ctx, __u32 off, __u32 len, __u32 big)
 {
 	struct og_scratch *scr;
 	__u32 zero = 0, i, tail, sz;
@@ -172,7 +173,7 @@ int og_csum_copy(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
 		for (i = 0; i < OG_CSUM_MAX_BLOCKS / 4; i++) {
 			if (len < OG_CSUM_BIG)
 				break;
-			if (bpf_skb_load_bytes(ctx, off, scr->buf, OG_CSUM_BIG))
+			if (og_load_bytes(ctx, off, scr->buf, OG_CSUM_BIG))
 				return -1;
 			r = bpf_csum_diff(NULL, 0, (void *)scr->buf,
 					  OG_CSUM_BIG, 0);
@@ -189,7 +190,7 @@ int og_csum_copy(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
 	for (i = 0; i < (big ? 4 : OG_CSUM_MAX_BLOCKS); i++) {
 		if (len < OG_CSUM_BLOCK)
 			break;
-		if (bpf_skb_load_bytes(ctx, off, scr->buf, OG_CSUM_BLOCK))
+		if (og_load_bytes(ctx, off, scr->buf, OG_CSUM_BLOCK))
 			return -1;
 		r = bpf_csum_diff(NULL, 0, (void *)scr->buf, OG_CSUM_BLOCK, 0);
 		if (r < 0)
@@ -210,7 +211,7 @@ int og_csum_copy(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
 		return og_csum_fold(sum);
 	/* Zero the last partial word, then copy: padding adds nothing. */
 	*(__u32 *)&scr->buf[tail & 0x1fc] = 0;
-	if (bpf_skb_load_bytes(ctx, off, scr->buf, tail))
+	if (og_load_bytes(ctx, off, scr->buf, tail))
 		return -1;
 	sz = (tail + 3) & 0x3fc;
 	r = bpf_csum_diff(NULL, 0, (void *)scr->buf, sz, 0);
@@ -225,7 +226,7 @@ int og_csum_copy(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
  * blocks were refused (the caller retries without).
  */
 __attribute__((noinline))
-int og_csum_walk(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
+int og_csum_walk(struct og_ctx *ctx, __u32 off, __u32 len, __u32 big)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -286,7 +287,7 @@ int og_csum_walk(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 big)
 }
 
 /* Sum of [off, off+len) plus seed, as a 64-bit accumulator, or -1. */
-static __always_inline __s64 og_skb_csum(struct __sk_buff *ctx, __u32 off,
+static __always_inline __s64 og_pkt_csum(struct og_ctx *ctx, __u32 off,
 					 __u32 len, __u64 seed)
 {
 	void *data = (void *)(long)ctx->data;
@@ -309,4 +310,19 @@ static __always_inline __s64 og_skb_csum(struct __sk_buff *ctx, __u32 off,
 	return seed + t;
 }
 
-#endif /* OG_BPF_SKB_CSUM_H */
+/*
+ * Folded sum over the whole L4 segment plus `seed`, or -1 when it cannot
+ * be read. A global function: the verifier checks it once, not once per
+ * call site, and its two loops stay out of the callers' state space.
+ */
+__attribute__((noinline))
+int og_l4_sum(struct og_ctx *ctx, __u32 off, __u32 len, __u32 seed)
+{
+	__s64 sum = og_pkt_csum(ctx, off, len, seed);
+
+	if (sum < 0)
+		return -1;
+	return og_csum_fold(sum);
+}
+
+#endif /* OG_BPF_PKT_CSUM_H */

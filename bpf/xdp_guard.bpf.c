@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * offguard XDP program: frames as they are on the wire. XDP has no skb
+ * metadata, so every check is on the bytes (DESIGN §3, XDP table):
+ *   wire_l3_bad_csum     IPv4 header checksum wrong
+ *   wire_l4_bad_csum     TCP/UDP/ICMP/ICMPv6 checksum wrong (IPv6
+ *                        extension headers walked as the tc parser does)
+ *   wire_leaked_partial  the field holds the pseudo-header sum and the
+ *                        full sum fails: a partial checksum nobody
+ *                        completed (counted instead of wire_l4_bad_csum)
+ *   wire_udp6_zero_csum  UDP over IPv6 with checksum 0, tunnels aside
+ *   wire_oversize        L3 length over the device MTU (LRO/GRO leaks)
+ *   wire_truncated       headers past the frame, bogus lengths
+ *
+ * Multi-buffer aware (xdp.frags): headers are read from the first buffer,
+ * where every driver puts them; checksums cover the frags as well.
+ *
+ * Policy (og_config, per device): observe passes everything. repair
+ * completes only the two signatures of a lost offload -- a leaked partial
+ * checksum, and an IPv4 header checksum field of 0 -- and proves each by
+ * summing again; any other wrong checksum claims to be complete and is
+ * corruption: counted, never rewritten. strict also drops truncated and
+ * bad-checksum frames that were not repaired.
+ */
+#define OG_CTX_XDP
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "offguard/offguard.h"
+#include "maps.h"
+#include "pkt_csum.h"
+#include "parse.h"
+
+#define OG_XDP_DROP	1	/* enum xdp_action */
+#define OG_XDP_PASS	2
+
+#define OG_XDP_STRICT_DROP	(OG_BIT(OG_WIRE_TRUNCATED) |		\
+				 OG_BIT(OG_WIRE_L3_BAD_CSUM) |		\
+				 OG_BIT(OG_WIRE_L4_BAD_CSUM) |		\
+				 OG_BIT(OG_WIRE_LEAKED_PARTIAL))
+
+#define OG_IPV4_CHECK_OFF	10	/* offsetof(struct iphdr, check) */
+#define OG_TCP_CHECK_OFF	16
+#define OG_UDP_CHECK_OFF	6
+
+/* UDP tunnel ports whose IPv6 zero checksum is allowed (RFC 6935/6936). */
+#define OG_PORT_VXLAN		4789
+#define OG_PORT_VXLAN_LINUX	8472
+#define OG_PORT_GENEVE		6081
+
+struct og_wire {
+	__u32	reasons;
+	__u32	l4_sum;		/* folded sum over pseudo-header and segment */
+	__u32	l4_verified;
+};
+
+/* Device MTU, unless the config overrides it (--mtu). */
+static __always_inline __u32 og_xdp_mtu(struct xdp_md *ctx,
+					const struct og_dev_conf *conf)
+{
+	__u32 mtu = 1;	/* a length that fits: the helper only reports */
+
+	if (conf && conf->mtu)
+		return conf->mtu;
+	if (bpf_check_mtu(ctx, 0, &mtu, 0, 0) < 0)
+		return 0;
+	return mtu;
+}
+
+static __always_inline void og_wire_l4(struct xdp_md *ctx,
+				       const struct og_pkt *pkt,
+				       struct og_wire *w)
+{
+	__u16 seed;
+	int sum;
+
+	if (!og_is_csum_l4(pkt->l4proto) ||
+	    (pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_L4_BAD_HDR |
+			   OG_PKT_F_PSEUDO_UNKNOWN)))
+		return;
+	if (pkt->l4proto == OG_IPPROTO_UDP && pkt->l4_check == 0) {
+		if (pkt->ipv == 6 && pkt->udp_dport != OG_PORT_VXLAN &&
+		    pkt->udp_dport != OG_PORT_VXLAN_LINUX &&
+		    pkt->udp_dport != OG_PORT_GENEVE)
+			w->reasons |= OG_BIT(OG_WIRE_UDP6_ZERO_CSUM);
+		return;		/* IPv4: "no checksum" is legal */
+	}
+	sum = og_l4_sum(ctx, pkt->l4_off, pkt->l4_len,
+			og_csum_fold(og_l4_pseudo(pkt)));
+	if (sum < 0)
+		return;
+	w->l4_verified = 1;
+	w->l4_sum = sum;
+	if (sum == 0xffff)
+		return;
+	/* Only TCP and UDP are ever handed to a device as partial. */
+	if (pkt->l4proto == OG_IPPROTO_TCP || pkt->l4proto == OG_IPPROTO_UDP) {
+		seed = og_partial_seed(pkt->addr_sum, pkt->l4proto,
+				       pkt->l4_len);
+		if (og_csum16_equiv(pkt->l4_check, seed)) {
+			w->reasons |= OG_BIT(OG_WIRE_LEAKED_PARTIAL);
+			return;
+		}
+	}
+	w->reasons |= OG_BIT(OG_WIRE_L4_BAD_CSUM);
+}
+
+enum og_xdp_repair {
+	OG_XREP_OK,
+	OG_XREP_NOT_MADE,	/* frame untouched */
+	OG_XREP_BROKEN,		/* frame may be damaged: drop it */
+};
+
+/*
+ * A leaked partial checksum: the field holds the seed, so the sum over it
+ * is seed + the rest; the checksum is the complement of the rest. Proven
+ * by summing the segment again.
+ */
+static __always_inline int og_xdp_complete(struct xdp_md *ctx,
+					   const struct og_pkt *pkt,
+					   const struct og_wire *w)
+{
+	__u32 off = pkt->l4_off;
+	__u16 c, back = 0;
+
+	off += pkt->l4proto == OG_IPPROTO_TCP ? OG_TCP_CHECK_OFF :
+						OG_UDP_CHECK_OFF;
+	c = ~og_csum_fold((__u64)w->l4_sum + (__u16)~pkt->l4_check);
+	if (pkt->l4proto == OG_IPPROTO_UDP && c == 0)
+		c = 0xffff;	/* 0 would mean "no checksum" */
+	if (bpf_xdp_store_bytes(ctx, off, &c, sizeof(c)))
+		return OG_XREP_NOT_MADE;
+	if (bpf_xdp_load_bytes(ctx, off, &back, sizeof(back)) || back != c)
+		return OG_XREP_BROKEN;
+	if (og_l4_sum(ctx, pkt->l4_off, pkt->l4_len,
+		      og_csum_fold(og_l4_pseudo(pkt))) != 0xffff)
+		return OG_XREP_BROKEN;
+	return OG_XREP_OK;
+}
+
+/* IPv4 header checksum field 0: the placeholder a lost offload leaves. */
+static __always_inline int og_xdp_fill_l3(struct xdp_md *ctx,
+					  const struct og_pkt *pkt)
+{
+	__u32 off = pkt->l3_off + OG_IPV4_CHECK_OFF;
+	__u16 old = 0xffff, c;
+
+	if (bpf_xdp_load_bytes(ctx, off, &old, sizeof(old)) || old != 0)
+		return OG_XREP_NOT_MADE;
+	c = ~pkt->ip_hdr_sum;	/* the field adds nothing to that sum */
+	if (bpf_xdp_store_bytes(ctx, off, &c, sizeof(c)))
+		return OG_XREP_NOT_MADE;
+	if (og_l4_sum(ctx, pkt->l3_off, pkt->ip_hdr_len, 0) != 0xffff)
+		return OG_XREP_BROKEN;
+	return OG_XREP_OK;
+}
+
+SEC("xdp.frags")
+int og_xdp(struct xdp_md *ctx)
+{
+	struct og_dev_key key = { .ifindex = ctx->ingress_ifindex,
+				  .hook = OG_HOOK_XDP };
+	__u32 len = bpf_xdp_get_buff_len(ctx);
+	__u32 repaired = 0, dropped = 0, mtu;
+	struct og_dev_conf *conf;
+	struct og_dev_stats *st;
+	struct og_wire w = {};
+	struct og_pkt pkt = {};
+	struct og_sample *s;
+	__u16 l3_proto = 0;
+	int ret, verdict = OG_XDP_PASS, r;
+
+	st = og_devstats_get(&key);
+	if (!st)
+		return OG_XDP_PASS;
+	st->packets++;
+	st->bytes += len;
+
+	conf = bpf_map_lookup_elem(&og_config, &key);
+	if (conf && (conf->flags & OG_CONF_NO_LINK_HDR)) {
+		/* TUN: the IP version says what follows. */
+		__u8 *v = og_ptr((void *)(long)ctx->data,
+				 (void *)(long)ctx->data_end, 0, 1);
+
+		if (!v)
+			return OG_XDP_PASS;
+		if ((*v >> 4) == 4)
+			l3_proto = OG_ETH_P_IP;
+		else if ((*v >> 4) == 6)
+			l3_proto = OG_ETH_P_IPV6;
+		else
+			return OG_XDP_PASS;
+	}
+
+	ret = og_parse_pkt(ctx, &pkt, l3_proto, len, 0);
+	if (ret == OG_PARSE_TRUNC) {
+		w.reasons = OG_BIT(OG_WIRE_TRUNCATED);
+	} else if (ret == OG_PARSE_OK) {
+		if (pkt.ipv == 4 && pkt.ip_hdr_sum != 0xffff)
+			w.reasons |= OG_BIT(OG_WIRE_L3_BAD_CSUM);
+		og_wire_l4(ctx, &pkt, &w);
+	}
+	/*
+	 * Generic (skb) mode sees GSO/GRO super-frames whole: their length
+	 * says nothing about the wire. Non-IP frames are measured too.
+	 */
+	if (ret != OG_PARSE_NONLINEAR && pkt.l3_off < len &&
+	    !(conf && (conf->flags & OG_CONF_XDP_GENERIC))) {
+		mtu = og_xdp_mtu(ctx, conf);
+		if (mtu && len - pkt.l3_off > mtu)
+			w.reasons |= OG_BIT(OG_WIRE_OVERSIZE);
+	}
+
+	if (w.l4_verified)
+		st->l4_verified++;
+	if (!w.reasons)
+		return OG_XDP_PASS;
+
+	if (conf && conf->policy != OG_POLICY_OBSERVE && ret == OG_PARSE_OK) {
+		if (w.reasons & OG_BIT(OG_WIRE_L3_BAD_CSUM)) {
+			r = og_xdp_fill_l3(ctx, &pkt);
+			if (r == OG_XREP_BROKEN)
+				goto broken;
+			if (r == OG_XREP_OK)
+				repaired |= OG_BIT(OG_WIRE_L3_BAD_CSUM);
+		}
+		if (w.reasons & OG_BIT(OG_WIRE_LEAKED_PARTIAL)) {
+			r = og_xdp_complete(ctx, &pkt, &w);
+			if (r == OG_XREP_BROKEN)
+				goto broken;
+			if (r == OG_XREP_OK)
+				repaired |= OG_BIT(OG_WIRE_LEAKED_PARTIAL);
+		}
+	}
+	if (conf && conf->policy == OG_POLICY_STRICT &&
+	    (w.reasons & OG_XDP_STRICT_DROP & ~repaired)) {
+		dropped = w.reasons;
+		verdict = OG_XDP_DROP;
+	}
+	goto count;
+broken:
+	dropped = w.reasons;
+	verdict = OG_XDP_DROP;
+count:
+	og_count(key.ifindex, OG_HOOK_XDP, w.reasons, repaired, dropped, len,
+		 OG_WIRE_L3_BAD_CSUM, OG_WIRE_TRUNCATED);
+	s = og_sample_begin(key.ifindex, OG_HOOK_XDP, w.reasons);
+	if (s) {
+		s->repaired = repaired;
+		s->dropped = dropped;
+		s->l3_proto = l3_proto;
+		og_sample_finish(ctx, s, len);
+	}
+	return verdict;
+}
+
+char LICENSE[] SEC("license") = "GPL";
