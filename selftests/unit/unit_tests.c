@@ -2,14 +2,18 @@
 /*
  * Unit tests, no root: the checksum arithmetic of bpf/csum.h (the code the
  * BPF programs run) against known answers and against an independent
- * big-endian reference written the textbook way.
+ * big-endian reference written the textbook way; the pcapng writer of
+ * offguard dump against a minimal reader written here from the format's
+ * description, not from the writer.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "testing.h"
 #include "../bpf/csum.h"
+#include "pcapng.h"
 
 struct og_test_state og_t;
 
@@ -162,6 +166,302 @@ static void test_random_verify(void)
 	og_test_end();
 }
 
+/*
+ * A minimal pcapng reader for the tests. It reads the host byte order the
+ * writer promises (and checks the byte-order magic says so), and is strict
+ * where readers are lenient: total lengths at both ends equal and a
+ * multiple of 4, option padding zero, every option list closed by
+ * opt_endofopt, nothing after the last block.
+ */
+struct rd_block {
+	uint32_t	type;
+	uint32_t	len;		/* total, both length fields included */
+	const uint8_t	*body;		/* after type and length */
+	size_t		body_len;	/* len - 12 */
+};
+
+struct rd_opt {
+	uint16_t	code;
+	uint16_t	len;
+	const uint8_t	*val;
+};
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* The block at *off, advancing *off past it; false with a reason. */
+static bool rd_block(const uint8_t *buf, size_t size, size_t *off,
+		     struct rd_block *b, const char **why)
+{
+	const uint8_t *p = buf + *off;
+
+	if (size - *off < 12) {
+		*why = "block header past the end";
+		return false;
+	}
+	b->type = rd32(p);
+	b->len = rd32(p + 4);
+	if (b->len < 12 || b->len % 4) {
+		*why = "total length not a multiple of 4 or < 12";
+		return false;
+	}
+	if (b->len > size - *off) {
+		*why = "block past the end";
+		return false;
+	}
+	if (rd32(p + b->len - 4) != b->len) {
+		*why = "trailing total length differs";
+		return false;
+	}
+	b->body = p + 8;
+	b->body_len = b->len - 12;
+	*off += b->len;
+	return true;
+}
+
+/*
+ * Options from p (n bytes, the rest of a block body) into out; returns
+ * how many, or -1 if malformed.
+ */
+static int rd_opts(const uint8_t *p, size_t n, struct rd_opt *out, int max)
+{
+	size_t at = 0, padded, i;
+	int nr = 0;
+
+	while (at + 4 <= n) {
+		uint16_t code = rd16(p + at), len = rd16(p + at + 2);
+
+		at += 4;
+		if (code == 0)
+			return len == 0 && at == n ? nr : -1;
+		padded = (len + 3u) & ~3u;
+		if (padded > n - at || nr == max)
+			return -1;
+		for (i = len; i < padded; i++)
+			if (p[at + i])
+				return -1;
+		out[nr].code = code;
+		out[nr].len = len;
+		out[nr].val = p + at;
+		nr++;
+		at += padded;
+	}
+	return -1;		/* no opt_endofopt */
+}
+
+static const struct rd_opt *rd_opt_find(const struct rd_opt *o, int nr,
+					uint16_t code)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (o[i].code == code)
+			return &o[i];
+	return NULL;
+}
+
+static bool opt_is_str(const struct rd_opt *o, const char *want)
+{
+	return o && o->len == strlen(want) && !memcmp(o->val, want, o->len);
+}
+
+struct pk_case {
+	unsigned int	if_id;
+	uint64_t	ts_ns;
+	uint32_t	caplen, len;
+	const char	*comment;	/* NULL: no option at all */
+};
+
+/* Odd lengths and a comment of exactly 4 bytes test the padding. */
+static const struct pk_case pk_cases[] = {
+	{ 0, 1700000000123456789ULL, 61, 1514,
+	  "rule=partial_bad_seed hook=tc_ingress dev=tap0 csum_offset=16" },
+	{ 1, 0x123456789abcdef0ULL, 1, 1, "abcd" },
+	{ 0, 1, 6, 40, NULL },
+};
+
+static void fill_pkt(uint8_t *p, size_t n, unsigned int k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 13 + k * 101 + 1);
+}
+
+static bool check_idb(const struct rd_block *b, uint16_t linktype,
+		      const char *name)
+{
+	struct rd_opt o[8];
+	const struct rd_opt *ts;
+	int nr;
+
+	if (!ASSERT_EQ(b->type, OG_PCAPNG_IDB, "IDB type") ||
+	    !ASSERT_TRUE(b->body_len >= 8, "IDB body"))
+		return false;
+	ASSERT_EQ(rd16(b->body), linktype, "IDB link type");
+	ASSERT_EQ(rd16(b->body + 2), 0, "IDB reserved");
+	ASSERT_EQ(rd32(b->body + 4), 256, "IDB snaplen");
+	nr = rd_opts(b->body + 8, b->body_len - 8, o, 8);
+	if (!ASSERT_TRUE(nr >= 0, "IDB options well-formed"))
+		return false;
+	ASSERT_TRUE(opt_is_str(rd_opt_find(o, nr, OG_PCAPNG_IF_NAME), name),
+		    "if_name");
+	ts = rd_opt_find(o, nr, OG_PCAPNG_IF_TSRESOL);
+	return ASSERT_TRUE(ts && ts->len == 1 && ts->val[0] == 9,
+			   "if_tsresol 9 (ns)");
+}
+
+static bool check_epb(const struct rd_block *b, const struct pk_case *c,
+		      unsigned int k)
+{
+	uint8_t want[64];
+	struct rd_opt o[8];
+	size_t at, i;
+	int nr;
+
+	if (!ASSERT_EQ(b->type, OG_PCAPNG_EPB, "EPB type") ||
+	    !ASSERT_TRUE(b->body_len >= 20, "EPB body"))
+		return false;
+	ASSERT_EQ(rd32(b->body), c->if_id, "EPB interface id");
+	ASSERT_EQ((uint64_t)rd32(b->body + 4) << 32 | rd32(b->body + 8),
+		  c->ts_ns, "EPB timestamp (high word first)");
+	ASSERT_EQ(rd32(b->body + 12), c->caplen, "EPB captured length");
+	ASSERT_EQ(rd32(b->body + 16), c->len, "EPB original length");
+	at = 20 + ((c->caplen + 3u) & ~3u);
+	if (!ASSERT_TRUE(at <= b->body_len, "EPB data within the block"))
+		return false;
+	fill_pkt(want, c->caplen, k);
+	ASSERT_TRUE(!memcmp(b->body + 20, want, c->caplen), "EPB data");
+	for (i = 20 + c->caplen; i < at; i++)
+		if (!ASSERT_EQ(b->body[i], 0, "EPB data padding"))
+			return false;
+	if (!c->comment)
+		return ASSERT_EQ(at, b->body_len, "no options when no comment");
+	nr = rd_opts(b->body + at, b->body_len - at, o, 8);
+	if (!ASSERT_EQ(nr, 1, "EPB options: one comment, then the end"))
+		return false;
+	return ASSERT_TRUE(opt_is_str(rd_opt_find(o, nr, OG_PCAPNG_OPT_COMMENT),
+				      c->comment), "opt_comment text");
+}
+
+static void test_pcapng_roundtrip(void)
+{
+	struct og_pcapng w;
+	struct rd_block b;
+	struct rd_opt o[8];
+	const char *why = "";
+	char *mem = NULL;
+	uint8_t pkt[64];
+	size_t size = 0, off = 0;
+	unsigned int k;
+	FILE *f;
+	int nr;
+
+	og_test_begin("unit/pcapng_two_interfaces_three_packets_read_back");
+	f = open_memstream(&mem, &size);
+	if (!ASSERT_OK_PTR(f, "open_memstream"))
+		goto out;
+	if (!ASSERT_OK(og_pcapng_open(&w, f, "offguard test"), "open"))
+		goto out;
+	ASSERT_EQ(og_pcapng_iface(&w, 3, OG_LINKTYPE_ETHERNET, "tap0", 256), 0,
+		  "first interface id");
+	ASSERT_EQ(og_pcapng_iface(&w, 7, OG_LINKTYPE_RAW, "tun0", 256), 1,
+		  "second interface id");
+	ASSERT_EQ(og_pcapng_iface(&w, 3, OG_LINKTYPE_ETHERNET, "other", 256),
+		  0, "same ifindex and link type: same id, no new block");
+	for (k = 0; k < 3; k++) {
+		const struct pk_case *c = &pk_cases[k];
+
+		fill_pkt(pkt, c->caplen, k);
+		ASSERT_OK(og_pcapng_packet(&w, c->if_id, c->ts_ns, pkt,
+					   c->caplen, c->len, c->comment),
+			  "packet");
+	}
+	/* caller mistakes are refused and leave the file intact */
+	ASSERT_EQ(og_pcapng_packet(&w, 0, 0, pkt, 10, 9, NULL), -EINVAL,
+		  "caplen > len refused");
+	ASSERT_EQ(og_pcapng_packet(&w, 2, 0, pkt, 1, 1, NULL), -EINVAL,
+		  "unknown interface refused");
+	ASSERT_EQ(w.packets, 3, "packets written");
+	if (!ASSERT_OK(og_pcapng_close(&w), "close"))
+		goto out;
+
+	/* Section Header Block */
+	if (!rd_block((uint8_t *)mem, size, &off, &b, &why)) {
+		OG_FAILF("SHB: %s", why);
+		goto out;
+	}
+	ASSERT_EQ(b.type, OG_PCAPNG_SHB, "SHB type");
+	if (!ASSERT_TRUE(b.body_len >= 16, "SHB body"))
+		goto out;
+	ASSERT_EQ(rd32(b.body), 0x1A2B3C4D, "byte-order magic, host order");
+	ASSERT_EQ(rd16(b.body + 4), 1, "major version");
+	ASSERT_EQ(rd16(b.body + 6), 0, "minor version");
+	ASSERT_EQ(rd32(b.body + 8) & rd32(b.body + 12), 0xffffffff,
+		  "section length -1 (unknown)");
+	nr = rd_opts(b.body + 16, b.body_len - 16, o, 8);
+	ASSERT_TRUE(nr >= 0 &&
+		    opt_is_str(rd_opt_find(o, nr, OG_PCAPNG_SHB_USERAPPL),
+			       "offguard test"), "shb_userappl");
+
+	/* two Interface Description Blocks, then three packets */
+	if (!rd_block((uint8_t *)mem, size, &off, &b, &why) ||
+	    !check_idb(&b, OG_LINKTYPE_ETHERNET, "tap0") ||
+	    !rd_block((uint8_t *)mem, size, &off, &b, &why) ||
+	    !check_idb(&b, OG_LINKTYPE_RAW, "tun0")) {
+		OG_FAILF("IDB: %s", why);
+		goto out;
+	}
+	for (k = 0; k < 3; k++) {
+		if (!rd_block((uint8_t *)mem, size, &off, &b, &why)) {
+			OG_FAILF("EPB %u: %s", k, why);
+			goto out;
+		}
+		if (!check_epb(&b, &pk_cases[k], k))
+			goto out;
+	}
+	ASSERT_EQ(off, size, "nothing after the last block");
+out:
+	free(mem);
+	og_test_end();
+}
+
+/* A full disk shows up as -ENOSPC, at the latest when the file is closed. */
+static void test_pcapng_write_error(void)
+{
+	static const uint8_t pkt[256];
+	struct og_pcapng w;
+	int i, err = 0;
+	FILE *f;
+
+	f = fopen("/dev/full", "w");
+	if (!f) {
+		og_test_skip("unit/pcapng_write_error_reported",
+			     "no /dev/full");
+		return;
+	}
+	og_test_begin("unit/pcapng_write_error_reported");
+	og_pcapng_open(&w, f, "offguard test");
+	og_pcapng_iface(&w, 1, OG_LINKTYPE_RAW, "x", sizeof(pkt));
+	for (i = 0; i < 100 && !err; i++)
+		err = og_pcapng_packet(&w, 0, i, pkt, sizeof(pkt), 1500, "c");
+	ASSERT_EQ(og_pcapng_close(&w), -ENOSPC, "close reports ENOSPC");
+	og_test_end();
+}
+
 int main(void)
 {
 	test_rfc1071_example();
@@ -171,5 +471,7 @@ int main(void)
 	test_pseudo_v4();
 	test_pseudo_v6_jumbo();
 	test_random_verify();
+	test_pcapng_roundtrip();
+	test_pcapng_write_error();
 	return og_t.fails ? 1 : 0;
 }
