@@ -168,6 +168,7 @@ og_sample_begin(__u32 ifindex, enum og_hook hook, __u32 reasons)
 	return s;
 }
 
+#ifdef og_load_bytes
 /* Copy the first bytes of the packet and hand the record to the reader. */
 static __always_inline void og_sample_finish(struct og_ctx *ctx,
 					     struct og_sample *s, __u32 len)
@@ -184,5 +185,6 @@ static __always_inline void og_sample_finish(struct og_ctx *ctx,
 		s->caplen = cap;
 	bpf_ringbuf_submit(s, 0);
 }
+#endif /* og_load_bytes */
 
 #endif /* OG_BPF_MAPS_H */

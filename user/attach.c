@@ -15,21 +15,24 @@
 #include "commands.h"
 #include "compat.h"
 #include "instance.h"
+#include "kdrop.h"
 #include "logging.h"
 #include "names.h"
 #include "util.h"
+#include "xdp.h"
 
 static const char attach_usage[] =
 	"offguard attach DEV... [--hook tc-ingress|tc-egress|xdp|all] "
-	"[--policy observe|repair|strict] [--writer-omits-csum] [--mtu N]";
+	"[--policy observe|repair|strict] [--writer-omits-csum] [--mtu N] "
+	"[--xdp-mode native|skb]";
 
 static const char detach_usage[] =
-	"offguard detach DEV... [--hook tc-ingress|tc-egress|all] | --all";
+	"offguard detach DEV... [--hook tc-ingress|tc-egress|xdp|all] | --all";
 
-/* The tc hooks, in the order they are attached and reported. */
-static const enum og_hook tc_hooks[] = { OG_HOOK_TC_INGRESS,
-					 OG_HOOK_TC_EGRESS };
-#define NR_TC_HOOKS	(sizeof(tc_hooks) / sizeof(tc_hooks[0]))
+/* The device hooks, in the order they are attached and reported. */
+static const enum og_hook dev_hooks[] = { OG_HOOK_TC_INGRESS,
+					  OG_HOOK_TC_EGRESS, OG_HOOK_XDP };
+#define NR_DEV_HOOKS	(sizeof(dev_hooks) / sizeof(dev_hooks[0]))
 
 /* "tc-ingress", "tc_egress", "xdp" or "all" into a mask of hook bits. */
 static bool parse_hook(const char *arg, unsigned int *mask)
@@ -37,8 +40,7 @@ static bool parse_hook(const char *arg, unsigned int *mask)
 	int h;
 
 	if (!strcmp(arg, "all")) {
-		/* all hooks this version attaches: XDP comes later */
-		*mask |= OG_HOOKS_TC;
+		*mask |= OG_HOOKS_TC | OG_HOOK_BIT(OG_HOOK_XDP);
 		return true;
 	}
 	h = og_hook_by_name(arg);
@@ -81,7 +83,9 @@ struct attach_req {
 	enum og_policy		policy;
 	__u32			flags;
 	__u32			mtu;
-	enum og_attach_mode	mode;
+	enum og_attach_mode	mode;		/* tc: tcx or clsact */
+	enum og_attach_mode	xdp_mode;	/* NONE: native, else generic */
+	__u32			dev_flags;	/* per device: OG_CONF_NO_LINK_HDR */
 };
 
 /* "policy repair, writer_omits_csum, mtu 1400": what -v reports as set. */
@@ -98,7 +102,54 @@ static const char *settings_str(const struct attach_req *req, char *buf,
 	return buf;
 }
 
-static int attach_one(const struct og_instance *inst, const char *ifname,
+/* The og_config flags of one device and hook, for what it is attached as. */
+static __u32 conf_flags(const struct attach_req *req, enum og_hook hook,
+			enum og_attach_mode mode)
+{
+	__u32 f = req->flags;
+
+	if (hook == OG_HOOK_XDP) {
+		f |= req->dev_flags;
+		if (mode == OG_ATTACH_XDP_SKB)
+			f |= OG_CONF_XDP_GENERIC;
+	}
+	return f;
+}
+
+/* Attach the hook's program; XDP in auto mode tries native, then skb. */
+static int attach_prog(struct og_instance *inst, __u32 ifindex,
+		       enum og_hook hook, const struct attach_req *req,
+		       struct og_dev_conf *conf)
+{
+	int cfd = inst->map_fd[OG_MAP_CONFIG];
+	struct og_dev_key key = { .ifindex = ifindex, .hook = hook };
+	int err;
+
+	if (hook != OG_HOOK_XDP) {
+		if (req->mode == OG_ATTACH_TCX)
+			return og_tcx_attach(inst->prog_fd[hook], ifindex, hook);
+		return og_clsact_attach(inst->prog_fd[hook], ifindex, hook);
+	}
+	err = og_xdp_attach(inst, ifindex, conf->attach_mode, &conf->prog_id);
+	if (err && req->xdp_mode == OG_ATTACH_NONE &&
+	    conf->attach_mode == OG_ATTACH_XDP) {
+		/* no native XDP in this driver: generic mode, said so */
+		pr_debug("ifindex %u: native XDP: %s; trying generic mode\n",
+			 ifindex, og_errstr(err));
+		conf->attach_mode = OG_ATTACH_XDP_SKB;
+		conf->flags = conf_flags(req, hook, conf->attach_mode);
+		if (bpf_map_update_elem(cfd, &key, conf, BPF_ANY))
+			return -errno;
+		err = og_xdp_attach(inst, ifindex, conf->attach_mode,
+				    &conf->prog_id);
+	}
+	if (err)
+		return err;
+	/* the program id is known only now */
+	return bpf_map_update_elem(cfd, &key, conf, BPF_ANY) ? -errno : 0;
+}
+
+static int attach_one(struct og_instance *inst, const char *ifname,
 		      __u32 ifindex, enum og_hook hook,
 		      const struct attach_req *req)
 {
@@ -110,7 +161,7 @@ static int attach_one(const struct og_instance *inst, const char *ifname,
 	char settings[96];
 	int err;
 
-	/* Already ours (tcx or clsact): only the settings change. */
+	/* Already ours (tcx, clsact or XDP): only the settings change. */
 	if (og_live_query(ifindex, hook, &live, 1) > 0) {
 		if (!og_config_get(inst, ifindex, hook, &conf) ||
 		    conf.prog_id != live.prog_id) {
@@ -124,7 +175,7 @@ static int attach_one(const struct og_instance *inst, const char *ifname,
 			(hook == OG_HOOK_TC_INGRESS ? OG_TC_PRIO_INGRESS :
 						      OG_TC_PRIO_EGRESS) : 0;
 		conf.policy = req->policy;
-		conf.flags = req->flags;
+		conf.flags = conf_flags(req, hook, live.mode);
 		conf.mtu = req->mtu;
 		if (bpf_map_update_elem(cfd, &key, &conf, BPF_ANY)) {
 			err = -errno;
@@ -137,6 +188,10 @@ static int attach_one(const struct og_instance *inst, const char *ifname,
 		 * The program stays where it is: a policy change must not
 		 * open a window in which packets pass unchecked.
 		 */
+		if (hook == OG_HOOK_XDP && req->xdp_mode != OG_ATTACH_NONE &&
+		    req->xdp_mode != live.mode)
+			pr_warn("offguard: warning: attach %s: xdp stays in %s mode; detach it first to change the mode\n",
+				ifname, og_attach_mode_name(live.mode));
 		pr_info("attach %s: %s already attached (%s, prog %u); settings now %s\n",
 			ifname, hname, og_attach_mode_name(live.mode),
 			live.prog_id, settings_str(req, settings,
@@ -146,11 +201,15 @@ static int attach_one(const struct og_instance *inst, const char *ifname,
 
 	memset(&conf, 0, sizeof(conf));
 	conf.policy = req->policy;
-	conf.flags = req->flags;
 	conf.mtu = req->mtu;
-	conf.attach_mode = req->mode;
+	if (hook == OG_HOOK_XDP)
+		conf.attach_mode = req->xdp_mode != OG_ATTACH_NONE ?
+				   req->xdp_mode : OG_ATTACH_XDP;
+	else
+		conf.attach_mode = req->mode;
+	conf.flags = conf_flags(req, hook, conf.attach_mode);
 	conf.prog_id = inst->prog_id[hook];
-	if (req->mode == OG_ATTACH_CLSACT) {
+	if (conf.attach_mode == OG_ATTACH_CLSACT) {
 		conf.tc_handle = OG_TC_HANDLE;
 		conf.tc_priority = hook == OG_HOOK_TC_INGRESS ?
 				   OG_TC_PRIO_INGRESS : OG_TC_PRIO_EGRESS;
@@ -164,41 +223,57 @@ static int attach_one(const struct og_instance *inst, const char *ifname,
 		      hname, og_errstr(err));
 		return err;
 	}
-	if (req->mode == OG_ATTACH_TCX)
-		err = og_tcx_attach(inst->prog_fd[hook], ifindex, hook);
-	else
-		err = og_clsact_attach(inst->prog_fd[hook], ifindex, hook);
+	err = attach_prog(inst, ifindex, hook, req, &conf);
 	if (err) {
 		bpf_map_delete_elem(cfd, &key);
-		p_err("attach %s: hook %s (%s): %s", ifname, hname,
-		      og_attach_mode_name(req->mode), og_errstr(err));
+		if (err == -ESTALE)
+			p_err("attach %s: hook %s: offguard maps in use have another layout than this offguard's; run 'offguard detach --all' first",
+			      ifname, hname);
+		else
+			p_err("attach %s: hook %s (%s): %s", ifname, hname,
+			      og_attach_mode_name(conf.attach_mode),
+			      og_errstr(err));
 		return err;
 	}
 	devstats_precreate(inst, ifindex, hook);
 	pr_info("attach %s: %s attached (%s, prog %u, %s)\n", ifname, hname,
-		og_attach_mode_name(req->mode), conf.prog_id,
+		og_attach_mode_name(conf.attach_mode), conf.prog_id,
 		settings_str(req, settings, sizeof(settings)));
 	return 0;
+}
+
+static bool any_attached(void)
+{
+	struct og_instance now;
+	bool any;
+
+	og_instance_init(&now);
+	any = !og_instance_find(&now) && now.nr_live;
+	og_instance_close(&now);
+	return any;
 }
 
 static void attach_help(void)
 {
 	printf("usage: %s\n"
 	       "\n"
-	       "Attach offguard's checks to each DEV (default: --hook all, --policy observe).\n"
+	       "Attach offguard's checks to each DEV (default: the tc hooks, --policy observe).\n"
 	       "Attaching again keeps the program attached and only replaces policy, flags\n"
 	       "and MTU with the ones given (defaults included).\n"
 	       "\n"
-	       "  --hook HOOK           tc-ingress, tc-egress, xdp or all (tc-ingress and\n"
-	       "                        tc-egress); may be repeated\n"
+	       "  --hook HOOK           tc-ingress, tc-egress, xdp or all (the three);\n"
+	       "                        may be repeated; default: tc-ingress and tc-egress\n"
 	       "  --policy POLICY       observe (count only), repair (fix what is provably\n"
 	       "                        metadata) or strict (repair, and drop what the kernel\n"
 	       "                        would drop later or corrupt)\n"
 	       "  --writer-omits-csum   the writer never fills checksums (Xen csum_blank):\n"
 	       "                        repair may compute them; elsewhere a wrong complete\n"
 	       "                        checksum is only counted\n"
-	       "  --mtu N               MTU the GSO rules check and repair against (0: the\n"
-	       "                        device's)\n"
+	       "  --mtu N               MTU the GSO and wire_oversize rules check and repair\n"
+	       "                        against (0: the device's)\n"
+	       "  --xdp-mode MODE       native (driver; frames as received) or skb (generic:\n"
+	       "                        after the skb is built, GSO super-frames whole);\n"
+	       "                        default native, skb where the driver has none\n"
 	       "  -j, -p, -v            JSON, pretty JSON, verbose\n",
 	       attach_usage);
 }
@@ -210,6 +285,7 @@ int cmd_attach(int argc, char **argv)
 		{ "policy",		required_argument, NULL, 'P' },
 		{ "writer-omits-csum",	no_argument,	   NULL, 'W' },
 		{ "mtu",		required_argument, NULL, 'M' },
+		{ "xdp-mode",		required_argument, NULL, 'X' },
 		/* hidden: tests force the clsact fallback on tcx kernels */
 		{ "tc-mode",		required_argument, NULL, 'T' },
 		OG_COMMON_LONGOPTS,
@@ -256,6 +332,17 @@ int cmd_attach(int argc, char **argv)
 			    (req.mtu && req.mtu < 68))
 				return og_usage_error(attach_usage,
 						      "attach: bad --mtu '%s' (0, or 68..65535)",
+						      optarg);
+			break;
+		case 'X':
+			if (!strcmp(optarg, "native"))
+				req.xdp_mode = OG_ATTACH_XDP;
+			else if (!strcmp(optarg, "skb") ||
+				 !strcmp(optarg, "generic"))
+				req.xdp_mode = OG_ATTACH_XDP_SKB;
+			else
+				return og_usage_error(attach_usage,
+						      "attach: unknown xdp mode '%s' (native or skb)",
 						      optarg);
 			break;
 		case 'T':
@@ -310,15 +397,9 @@ int cmd_attach(int argc, char **argv)
 			rc = OG_EXIT_FAIL;
 			continue;
 		}
-		if (hooks & OG_HOOK_BIT(OG_HOOK_XDP)) {
-			p_err("attach %s: hook xdp: not available in this version",
-			      devs[i]);
-			rc = OG_EXIT_FAIL;
-		}
 		nr_ok++;
 	}
-	hooks &= OG_HOOKS_TC;
-	if (!nr_ok || !hooks)
+	if (!nr_ok)
 		goto out_free;
 
 	if (forced == OG_ATTACH_TCX && !og_probe_tcx()) {
@@ -364,13 +445,22 @@ int cmd_attach(int argc, char **argv)
 	for (i = 0; i < (unsigned int)nr_devs; i++) {
 		if (!ifindex[i])
 			continue;
-		for (h = 0; h < NR_TC_HOOKS; h++) {
-			if (!(hooks & OG_HOOK_BIT(tc_hooks[h])))
+		req.dev_flags = og_dev_is_l3(devs[i]) ?
+				OG_CONF_NO_LINK_HDR : 0;
+		for (h = 0; h < NR_DEV_HOOKS; h++) {
+			if (!(hooks & OG_HOOK_BIT(dev_hooks[h])))
 				continue;
-			if (attach_one(&inst, devs[i], ifindex[i], tc_hooks[h],
+			if (attach_one(&inst, devs[i], ifindex[i], dev_hooks[h],
 				       &req))
 				rc = OG_EXIT_FAIL;
 		}
+	}
+	/* any device watched: the kernel's own drops are counted too */
+	if (rc == OG_EXIT_OK || any_attached()) {
+		err = og_kdrop_ensure(&inst, "attach");
+		if (err)
+			pr_warn("offguard: warning: attach: drop watcher (tp_btf/kfree_skb) not started: %s\n",
+				og_errstr(err));
 	}
 out_inst:
 	og_instance_close(&inst);
@@ -439,6 +529,20 @@ static int detach_dev_hook(const struct og_instance *inst, const char *ifname,
 	return 0;
 }
 
+/*
+ * The drop watcher serves the devices offguard watches: once none is
+ * left in this network namespace, it stops too.
+ */
+static void kdrop_gc(const struct og_instance *inst)
+{
+	struct og_instance now;
+
+	og_instance_init(&now);
+	if (!og_instance_find(&now) && !now.nr_live)
+		og_kdrop_remove(inst, "detach");
+	og_instance_close(&now);
+}
+
 static void detach_help(void)
 {
 	printf("usage: %s\n"
@@ -447,9 +551,9 @@ static void detach_help(void)
 	       "kept. --all detaches from every device of this network namespace, forgets\n"
 	       "all settings and removes the pins under %s (full reset).\n"
 	       "\n"
-	       "  --hook HOOK   tc-ingress, tc-egress or all (default); may be repeated\n"
+	       "  --hook HOOK   tc-ingress, tc-egress, xdp or all (default); may be repeated\n"
 	       "  --all         every device, plus the pins\n",
-	       detach_usage, OG_PIN_ROOT);
+	       detach_usage, og_pin_path(NULL));
 }
 
 int cmd_detach(int argc, char **argv)
@@ -502,12 +606,7 @@ int cmd_detach(int argc, char **argv)
 		return og_usage_error(detach_usage,
 				      "detach: --all takes no --hook");
 	if (!hooks)
-		hooks = OG_HOOKS_TC;
-	if (hooks & OG_HOOK_BIT(OG_HOOK_XDP)) {
-		/* nothing of ours can be there: XDP comes in a later version */
-		pr_info("detach: hook xdp: not available in this version\n");
-		hooks &= OG_HOOKS_TC;
-	}
+		hooks = OG_HOOKS_TC | OG_HOOK_BIT(OG_HOOK_XDP);
 
 	if (og_check_root()) {
 		if (all)
@@ -543,6 +642,8 @@ int cmd_detach(int argc, char **argv)
 		}
 		if (inst.have_maps)
 			config_clear(&inst);
+		if (og_kdrop_remove(&inst, "detach --all"))
+			rc = OG_EXIT_FAIL;
 		if (og_unpin_all(&inst, "detach --all"))
 			rc = OG_EXIT_FAIL;
 		goto out;
@@ -563,16 +664,18 @@ int cmd_detach(int argc, char **argv)
 			rc = OG_EXIT_FAIL;
 			continue;
 		}
-		for (h = 0; h < NR_TC_HOOKS; h++) {
-			if (!(hooks & OG_HOOK_BIT(tc_hooks[h])))
+		for (h = 0; h < NR_DEV_HOOKS; h++) {
+			if (!(hooks & OG_HOOK_BIT(dev_hooks[h])))
 				continue;
 			if (detach_dev_hook(&inst, devs[i], ifindex,
-					    tc_hooks[h]))
+					    dev_hooks[h]))
 				rc = OG_EXIT_FAIL;
 		}
 	}
-	if (inst.have_maps)
+	if (inst.have_maps) {
 		config_gc(&inst);
+		kdrop_gc(&inst);
+	}
 out:
 	og_instance_close(&inst);
 	return rc;

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "offguard/offguard.h"
+#include "maps.skel.h"
 #include "tc_guard.skel.h"
 
 #include "compat.h"
@@ -18,6 +19,7 @@
 #include "logging.h"
 #include "names.h"
 #include "util.h"
+#include "xdp.h"
 
 /* More programs than any sane tcx hook holds; extra ones are not looked at. */
 #define OG_MAX_QUERY	256
@@ -28,12 +30,14 @@ static const char *const map_names[__OG_MAP_NR] = {
 	[OG_MAP_COUNTERS]	= "og_counters",
 	[OG_MAP_DEVSTATS]	= "og_devstats",
 	[OG_MAP_CONFIG]		= "og_config",
+	[OG_MAP_SAMPLES]	= "og_samples",
 };
 
 static const char *const map_pins[__OG_MAP_NR] = {
 	[OG_MAP_COUNTERS]	= OG_PIN_COUNTERS,
 	[OG_MAP_DEVSTATS]	= OG_PIN_DEVSTATS,
 	[OG_MAP_CONFIG]		= OG_PIN_CONFIG,
+	[OG_MAP_SAMPLES]	= OG_PIN_SAMPLES,
 };
 
 /* The shape this offguard expects; anything else is another version. */
@@ -51,11 +55,14 @@ static const struct {
 	[OG_MAP_CONFIG]	  = { BPF_MAP_TYPE_HASH,
 			      sizeof(struct og_dev_key),
 			      sizeof(struct og_dev_conf) },
+	[OG_MAP_SAMPLES]  = { BPF_MAP_TYPE_RINGBUF, 0, 0 },
 };
 
 static const char *const prog_names[__OG_HOOK_MAX] = {
 	[OG_HOOK_TC_INGRESS]	= "og_tc_ingress",
 	[OG_HOOK_TC_EGRESS]	= "og_tc_egress",
+	[OG_HOOK_XDP]		= "og_xdp",
+	[OG_HOOK_KDROP]		= "og_kdrop",
 };
 
 int og_nr_cpus(void)
@@ -355,7 +362,7 @@ static bool pinned_instance_in_use(__u32 pinned_counters_id)
 	bool used = false;
 	int fd;
 
-	fd = bpf_obj_get(OG_PIN_CONFIG);
+	fd = bpf_obj_get(og_pin_path(OG_PIN_CONFIG));
 	if (fd < 0)
 		return false;
 	while (!used && !bpf_map_get_next_key(fd, prev, &next)) {
@@ -379,7 +386,7 @@ static int adopt_pins(struct og_instance *inst)
 	if (!og_bpffs_mounted())
 		return -ENOENT;
 	for (i = 0; i < __OG_MAP_NR; i++) {
-		inst->map_fd[i] = bpf_obj_get(map_pins[i]);
+		inst->map_fd[i] = bpf_obj_get(og_pin_path(map_pins[i]));
 		if (inst->map_fd[i] < 0) {
 			err = -errno;
 			goto fail;
@@ -396,7 +403,7 @@ static int adopt_pins(struct og_instance *inst)
 	 */
 	if (pinned_instance_in_use(inst->map_id[OG_MAP_COUNTERS])) {
 		pr_debug("pins under %s belong to an instance attached in another network namespace; not using them\n",
-			 OG_PIN_ROOT);
+			 og_pin_path(NULL));
 		drop_maps(inst);
 		return -EBUSY;
 	}
@@ -404,7 +411,7 @@ static int adopt_pins(struct og_instance *inst)
 	return 0;
 fail:
 	if (err != -ENOENT)
-		pr_warn("offguard: ignoring pin %s: %s\n", map_pins[i],
+		pr_warn("offguard: ignoring pin %s: %s\n", og_pin_path(map_pins[i]),
 			err == -ESTALE ? "not a map of this offguard version" :
 					 og_errstr(err));
 	drop_maps(inst);
@@ -449,6 +456,13 @@ int og_live_query(__u32 ifindex, enum og_hook hook, struct og_live *out,
 	struct og_live l = { .ifindex = ifindex, .hook = hook };
 	int err;
 
+	if (hook == OG_HOOK_XDP) {
+		if (max && og_xdp_query(ifindex, &l)) {
+			out[0] = l;
+			return 1;
+		}
+		return 0;
+	}
 	if (!og_hook_is_tc(hook))
 		return 0;
 	if (og_probe_tcx()) {
@@ -481,7 +495,8 @@ int og_live_query(__u32 ifindex, enum og_hook hook, struct og_live *out,
 static int scan_devices(struct og_instance *inst)
 {
 	static const enum og_hook hooks[] = { OG_HOOK_TC_INGRESS,
-					      OG_HOOK_TC_EGRESS };
+					      OG_HOOK_TC_EGRESS,
+					      OG_HOOK_XDP };
 	struct if_nameindex *ifs, *it;
 	unsigned int cap = 0, h;
 	int err = 0;
@@ -555,7 +570,8 @@ static void adopt_config_progs(struct og_instance *inst)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &conf) || !conf.prog_id)
 			continue;
-		if (og_hook_is_tc(key.hook) && inst->prog_fd[key.hook] < 0)
+		if ((og_hook_is_tc(key.hook) || key.hook == OG_HOOK_XDP) &&
+		    inst->prog_fd[key.hook] < 0)
 			adopt_prog(inst, conf.prog_id);
 	}
 }
@@ -595,16 +611,62 @@ int og_instance_find(struct og_instance *inst)
 	return 0;
 }
 
-static struct bpf_map *skel_map(struct tc_guard *skel, int idx)
+int og_instance_reuse(const struct og_instance *inst, struct bpf_object *obj)
 {
-	switch (idx) {
-	case OG_MAP_COUNTERS:
-		return skel->maps.og_counters;
-	case OG_MAP_DEVSTATS:
-		return skel->maps.og_devstats;
-	default:
-		return skel->maps.og_config;
+	struct bpf_map *m;
+	int i, err;
+
+	if (!inst->have_maps)
+		return -ENOENT;
+	for (i = 0; i < __OG_MAP_NR; i++) {
+		m = bpf_object__find_map_by_name(obj, map_names[i]);
+		if (!m)
+			continue;
+		/*
+		 * libbpf does not check a reused map against the object's
+		 * definition; a mismatch would let the program misread the
+		 * values, so refuse it here.
+		 */
+		if (bpf_map__key_size(m) != map_shapes[i].key_size ||
+		    bpf_map__value_size(m) != map_shapes[i].value_size ||
+		    bpf_map__type(m) != map_shapes[i].type)
+			return -ESTALE;
+		err = bpf_map__reuse_fd(m, inst->map_fd[i]);
+		if (err)
+			return err;
 	}
+	return 0;
+}
+
+/*
+ * The first program of an instance: create the maps from the map-only
+ * object, so they carry BTF and exist before any program or config.
+ */
+static int create_maps(struct og_instance *inst)
+{
+	struct maps *skel;
+	struct bpf_map *m;
+	int i, err = 0;
+
+	skel = maps__open_and_load();
+	if (!skel)
+		return errno ? -errno : -EINVAL;
+	for (i = 0; i < __OG_MAP_NR; i++) {
+		m = bpf_object__find_map_by_name(skel->obj, map_names[i]);
+		/* dup: the skeleton is destroyed below, the maps stay */
+		inst->map_fd[i] = m ? dup(bpf_map__fd(m)) : -1;
+		if (inst->map_fd[i] < 0) {
+			err = m ? -errno : -ENOENT;
+			drop_maps(inst);
+			goto out;
+		}
+		inst->map_id[i] = fd_id(inst->map_fd[i], false);
+	}
+	inst->have_maps = true;
+	inst->found_by = "load";
+out:
+	maps__destroy(skel);
+	return err;
 }
 
 int og_instance_load(struct og_instance *inst, unsigned int hook_mask)
@@ -614,11 +676,18 @@ int og_instance_load(struct og_instance *inst, unsigned int hook_mask)
 	struct tc_guard *skel;
 	int i, err;
 
+	if (!inst->have_maps) {
+		err = create_maps(inst);
+		if (err) {
+			pr_debug("creating the maps: %s\n", og_errstr(err));
+			return err;
+		}
+	}
 	for (i = 0; i < __OG_HOOK_MAX; i++)
 		if ((hook_mask & OG_HOOK_BIT(i)) && og_hook_is_tc(i) &&
 		    inst->prog_fd[i] < 0)
 			need |= OG_HOOK_BIT(i);
-	if (!need && inst->have_maps)
+	if (!need)
 		return 0;
 
 	skel = tc_guard__open();
@@ -630,46 +699,13 @@ int og_instance_load(struct og_instance *inst, unsigned int hook_mask)
 	og_kconsts_resolve(&skel->rodata->og_kc);
 	/* og_fixture_meta stays 0: fixture metadata is for prog tests only */
 
-	if (inst->have_maps) {
-		for (i = 0; i < __OG_MAP_NR; i++) {
-			struct bpf_map *m = skel_map(skel, i);
-
-			/*
-			 * libbpf does not check a reused map against the
-			 * object's definition; a mismatch would let the
-			 * program misread the values, so refuse it here.
-			 */
-			if (bpf_map__key_size(m) != map_shapes[i].key_size ||
-			    bpf_map__value_size(m) != map_shapes[i].value_size ||
-			    bpf_map__type(m) != map_shapes[i].type) {
-				err = -ESTALE;
-				goto out;
-			}
-			err = bpf_map__reuse_fd(m, inst->map_fd[i]);
-			if (err)
-				goto out;
-		}
-	}
-
+	err = og_instance_reuse(inst, skel->obj);
+	if (err)
+		goto out;
 	err = tc_guard__load(skel);
 	if (err) {
 		pr_debug("tc_guard load: %s\n", og_errstr(err));
 		goto out;
-	}
-
-	if (!inst->have_maps) {
-		for (i = 0; i < __OG_MAP_NR; i++) {
-			/* dup: the skeleton is destroyed below, the maps stay */
-			inst->map_fd[i] = dup(bpf_map__fd(skel_map(skel, i)));
-			if (inst->map_fd[i] < 0) {
-				err = -errno;
-				drop_maps(inst);
-				goto out;
-			}
-			inst->map_id[i] = fd_id(inst->map_fd[i], false);
-		}
-		inst->have_maps = true;
-		inst->found_by = "load";
 	}
 	for (i = 0; i < __OG_HOOK_MAX; i++) {
 		if (!(need & OG_HOOK_BIT(i)))
@@ -681,11 +717,11 @@ int og_instance_load(struct og_instance *inst, unsigned int hook_mask)
 		}
 		inst->prog_id[i] = fd_id(inst->prog_fd[i], true);
 	}
-	pr_debug("instance: loaded programs (ingress %u, egress %u), maps %u/%u/%u\n",
+	pr_debug("instance: loaded programs (ingress %u, egress %u), maps %u/%u/%u/%u\n",
 		 inst->prog_id[OG_HOOK_TC_INGRESS],
 		 inst->prog_id[OG_HOOK_TC_EGRESS],
 		 inst->map_id[OG_MAP_COUNTERS], inst->map_id[OG_MAP_DEVSTATS],
-		 inst->map_id[OG_MAP_CONFIG]);
+		 inst->map_id[OG_MAP_CONFIG], inst->map_id[OG_MAP_SAMPLES]);
 out:
 	/*
 	 * Programs nobody attaches die with the skeleton; the ones we keep
@@ -706,7 +742,7 @@ int og_instance_pin(struct og_instance *inst, const char *what, bool fatal)
 		return err;
 
 	for (i = 0; i < __OG_MAP_NR; i++) {
-		fd = bpf_obj_get(map_pins[i]);
+		fd = bpf_obj_get(og_pin_path(map_pins[i]));
 		if (fd >= 0) {
 			__u32 id = fd_id(fd, false);
 
@@ -716,29 +752,29 @@ int og_instance_pin(struct og_instance *inst, const char *what, bool fatal)
 			if (i == OG_MAP_COUNTERS && pinned_instance_in_use(id)) {
 				og_log(fatal ? OG_LOG_WARN : OG_LOG_INFO,
 				       "offguard: warning: %s: pins under %s belong to another offguard instance still attached elsewhere (another network namespace sharing this bpffs?); not replacing them\n",
-				       what, OG_PIN_ROOT);
+				       what, og_pin_path(NULL));
 				return 0;
 			}
 			/* a dead instance's pin: replace it */
-			if (unlink(map_pins[i]) && errno != ENOENT) {
+			if (unlink(og_pin_path(map_pins[i])) && errno != ENOENT) {
 				err = -errno;
 				og_report(fatal, "%s: cannot remove stale pin %s: %s",
-					  what, map_pins[i], og_errstr(err));
+					  what, og_pin_path(map_pins[i]), og_errstr(err));
 				return err;
 			}
 		} else if (errno != ENOENT) {
 			err = -errno;
 			og_report(fatal, "%s: cannot open pin %s: %s", what,
-				  map_pins[i], og_errstr(err));
+				  og_pin_path(map_pins[i]), og_errstr(err));
 			return err;
 		}
-		if (bpf_obj_pin(inst->map_fd[i], map_pins[i])) {
+		if (bpf_obj_pin(inst->map_fd[i], og_pin_path(map_pins[i]))) {
 			err = -errno;
 			og_report(fatal, "%s: cannot pin %s: %s", what,
-				  map_pins[i], og_errstr(err));
+				  og_pin_path(map_pins[i]), og_errstr(err));
 			return err;
 		}
-		pr_debug("pinned %s (map id %u)\n", map_pins[i],
+		pr_debug("pinned %s (map id %u)\n", og_pin_path(map_pins[i]),
 			 inst->map_id[i]);
 	}
 	return 0;
@@ -748,6 +784,7 @@ int og_unpin_all(const struct og_instance *inst, const char *what)
 {
 	static const char *const files[] = {
 		OG_PIN_PROG_TC_INGRESS, OG_PIN_PROG_TC_EGRESS,
+		OG_PIN_KDROP_LINK,
 	};
 	unsigned int i;
 	int err = 0, fd;
@@ -760,7 +797,7 @@ int og_unpin_all(const struct og_instance *inst, const char *what)
 	 * Pins of another netns's live instance (a bpffs shared without a
 	 * mount namespace) are theirs to remove; ours and dead ones go.
 	 */
-	fd = bpf_obj_get(OG_PIN_COUNTERS);
+	fd = bpf_obj_get(og_pin_path(OG_PIN_COUNTERS));
 	if (fd >= 0) {
 		__u32 id = fd_id(fd, false);
 
@@ -768,32 +805,34 @@ int og_unpin_all(const struct og_instance *inst, const char *what)
 		if ((!inst->have_maps || id != inst->map_id[OG_MAP_COUNTERS]) &&
 		    pinned_instance_in_use(id)) {
 			pr_info("%s: pins under %s belong to an instance attached in another network namespace; left alone\n",
-				what, OG_PIN_ROOT);
+				what, og_pin_path(NULL));
 			return 0;
 		}
 	}
 	for (i = 0; i < __OG_MAP_NR; i++) {
-		if (unlink(map_pins[i]) && errno != ENOENT) {
+		if (unlink(og_pin_path(map_pins[i])) && errno != ENOENT) {
 			err = -errno;
-			p_err("%s: cannot remove %s: %s", what, map_pins[i],
+			p_err("%s: cannot remove %s: %s", what, og_pin_path(map_pins[i]),
 			      og_errstr(err));
 		}
 	}
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		if (unlink(files[i]) && errno != ENOENT && !err) {
+		if (unlink(og_pin_path(files[i])) && errno != ENOENT && !err) {
 			err = -errno;
-			p_err("%s: cannot remove %s: %s", what, files[i],
+			p_err("%s: cannot remove %s: %s", what,
+			      og_pin_path(files[i]),
 			      og_errstr(err));
 		}
 	}
-	if (rmdir(OG_PIN_LINKS) && errno != ENOENT && !err) {
+	if (rmdir(og_pin_path(OG_PIN_LINKS)) && errno != ENOENT && !err) {
 		err = -errno;
-		p_err("%s: cannot remove %s: %s", what, OG_PIN_LINKS,
+		p_err("%s: cannot remove %s: %s", what,
+		      og_pin_path(OG_PIN_LINKS),
 		      og_errstr(err));
 	}
-	if (rmdir(OG_PIN_ROOT) && errno != ENOENT && !err) {
+	if (rmdir(og_pin_path(NULL)) && errno != ENOENT && !err) {
 		err = -errno;
-		p_err("%s: cannot remove %s: %s", what, OG_PIN_ROOT,
+		p_err("%s: cannot remove %s: %s", what, og_pin_path(NULL),
 		      og_errstr(err));
 	}
 	return err;
@@ -838,6 +877,8 @@ int og_detach_ours(__u32 ifindex, enum og_hook hook, unsigned int *removed)
 	int n, i, err = 0;
 
 	*removed = 0;
+	if (hook == OG_HOOK_XDP)
+		return og_xdp_detach(ifindex, removed);
 	n = og_live_query(ifindex, hook, l, 8);
 	for (i = 0; i < n; i++) {
 		int e = 0;

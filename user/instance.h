@@ -31,6 +31,7 @@ enum og_map_idx {
 	OG_MAP_COUNTERS,
 	OG_MAP_DEVSTATS,
 	OG_MAP_CONFIG,
+	OG_MAP_SAMPLES,		/* ring buffer: offguard dump */
 	__OG_MAP_NR,
 };
 
@@ -65,14 +66,23 @@ void og_instance_close(struct og_instance *inst);
 int og_instance_find(struct og_instance *inst);
 
 /*
- * Make sure inst has a program for every hook in hook_mask (bit per enum
- * og_hook). Loads the skeleton when one is missing, with kernel constants
- * from BTF; an existing instance's maps are reused, so there is never a
- * second set of maps, and existing programs are kept. Prints nothing;
+ * Make sure inst has maps, and a tc program for every tc hook in
+ * hook_mask (bit per enum og_hook). Creates the maps when there are none
+ * (map-only object, so config can be written before any program runs);
+ * loads the tc skeleton when a program is missing, with kernel constants
+ * from BTF and the instance's maps, and keeps existing programs. XDP and
+ * the drop watcher load through xdp.c and kdrop.c. Prints nothing;
  * returns -errno (-EBADMSG: the programs failed to load; -ESTALE: the
  * existing maps have another shape than this offguard's).
  */
 int og_instance_load(struct og_instance *inst, unsigned int hook_mask);
+
+/*
+ * Make obj (any offguard BPF object, not loaded yet) use inst's maps
+ * instead of creating its own. -ESTALE: a map has another shape.
+ */
+struct bpf_object;
+int og_instance_reuse(const struct og_instance *inst, struct bpf_object *obj);
 
 /*
  * Pin the maps at the contract paths unless already pinned there. Mounts

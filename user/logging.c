@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include "logging.h"
 
@@ -88,7 +89,15 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* libxdp's levels mirror libbpf's; its messages start with "libxdp: ". */
+static int libxdp_print_fn(enum libxdp_print_level level, const char *fmt,
+			   va_list ap)
+{
+	return libbpf_print_fn((enum libbpf_print_level)level, fmt, ap);
+}
+
 void og_log_setup_libbpf(void)
 {
 	libbpf_set_print(libbpf_print_fn);
+	libxdp_set_print(libxdp_print_fn);
 }

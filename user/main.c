@@ -28,13 +28,14 @@ struct cmd {
 /*
  * Order matters: a prefix selects the first command it matches, so the
  * more used command comes first where names share a prefix ("stat" and
- * "s" are stats; "statu" is status; "d" is detach).
+ * "s" are stats; "statu" is status; "d" is detach, "du" dump).
  */
 static const struct cmd cmds[] = {
 	{ "attach",	cmd_attach,	"attach offguard's checks to devices" },
 	{ "detach",	cmd_detach,	"remove them again (--all: full reset)" },
 	{ "stats",	cmd_stats,	"statistics and rule counters per device" },
 	{ "status",	cmd_status,	"features, and what is attached where" },
+	{ "dump",	cmd_dump,	"sampled offending packets to a pcapng file" },
 	{ "demo",	cmd_demo,	"self-contained showcase in private netns" },
 	{ "help",	cmd_help,	"this text, or a command's help" },
 };

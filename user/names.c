@@ -105,7 +105,9 @@ static const char *const attach_mode_names[__OG_ATTACH_MAX] = {
 	[OG_ATTACH_NONE]	= "none",
 	[OG_ATTACH_TCX]		= "tcx",
 	[OG_ATTACH_CLSACT]	= "clsact",
-	[OG_ATTACH_XDP]		= "xdp",
+	[OG_ATTACH_XDP]		= "xdp_native",
+	[OG_ATTACH_XDP_SKB]	= "xdp_skb",
+	[OG_ATTACH_TRACING]	= "tp_btf",
 };
 
 const char *og_attach_mode_name(unsigned int mode)

@@ -282,12 +282,16 @@ static int snap_delta(const struct snapshot *cur, const struct snapshot *prev,
 	return 0;
 }
 
-static void json_hook(struct json_writer *jw, const struct hook_data *hd)
+static void json_hook(struct json_writer *jw, const struct hook_data *hd,
+		      unsigned int hook)
 {
 	const struct og_dev_stats *st = &hd->st;
 	unsigned int r, v;
 
 	jw_start_object(jw);
+	/* the drop watcher has no policy and sees only what it counts */
+	if (hook == OG_HOOK_KDROP)
+		goto reasons;
 	/* null: not attached now (the counters are history) */
 	if (hd->have_policy)
 		jw_string_field(jw, "policy", og_policy_name(hd->policy));
@@ -295,6 +299,9 @@ static void json_hook(struct json_writer *jw, const struct hook_data *hd)
 		jw_null_field(jw, "policy");
 	jw_u64_field(jw, "packets", st->packets);
 	jw_u64_field(jw, "bytes", st->bytes);
+	/* XDP has no skb: no checksum state, no GSO metadata */
+	if (!og_hook_is_tc(hook))
+		goto verified;
 	jw_name(jw, "csum");
 	jw_start_object(jw);
 	jw_u64_field(jw, "none", st->csum_none);
@@ -312,8 +319,9 @@ static void json_hook(struct json_writer *jw, const struct hook_data *hd)
 	jw_u64_field(jw, "segs", st->gso_segs);
 	jw_u64_field(jw, "dodgy", st->dodgy);
 	jw_end_object(jw);
+verified:
 	jw_u64_field(jw, "l4_verified", st->l4_verified);
-
+reasons:
 	jw_name(jw, "reasons");
 	jw_start_object(jw);
 	for (r = 0; r < __OG_REASON_MAX; r++) {
@@ -371,7 +379,7 @@ static void print_json(const struct snapshot *s, unsigned int interval)
 			    !og_hook_name(h))
 				continue;
 			jw_name(jw, og_hook_name(h));
-			json_hook(jw, hd);
+			json_hook(jw, hd, h);
 		}
 		jw_end_object(jw);
 		jw_end_object(jw);
@@ -401,16 +409,26 @@ static const char *val(__u64 v, unsigned int interval)
 
 #define V(x)	val((x), interval)
 
-static void text_hook(const char *hname, const struct hook_data *hd,
+static void text_hook(unsigned int hook, const struct hook_data *hd,
 		      unsigned int interval)
 {
 	const struct og_dev_stats *st = &hd->st;
+	const char *hname = og_hook_name(hook);
 	unsigned int r, v;
 
+	if (hook == OG_HOOK_KDROP) {
+		printf("  %-10s  drops the kernel made for checksum/GSO reasons\n",
+		       hname);
+		goto reasons;
+	}
 	printf("  %-10s  %s pkts %s bytes", hname, V(st->packets),
 	       V(st->bytes));
 	printf("  policy %s", hd->have_policy ?
 	       og_policy_name(hd->policy) ?: "?" : "- (detached)");
+	if (!og_hook_is_tc(hook)) {
+		printf("  l4_verified %s\n", V(st->l4_verified));
+		goto reasons;
+	}
 	printf("  csum none %s unnecessary %s complete %s", V(st->csum_none),
 	       V(st->csum_unnecessary), V(st->csum_complete));
 	printf(" partial %s\n", V(st->csum_partial));
@@ -420,7 +438,7 @@ static void text_hook(const char *hname, const struct hook_data *hd,
 	printf(" other %s) segs %s dodgy %s", V(st->gso_other),
 	       V(st->gso_segs), V(st->dodgy));
 	printf("  l4_verified %s\n", V(st->l4_verified));
-
+reasons:
 	for (r = 0; r < __OG_REASON_MAX; r++) {
 		const struct og_counter *c = &hd->reason[r];
 
@@ -464,7 +482,7 @@ static void print_text(const struct snapshot *s, unsigned int interval)
 			if (!(hd->have_stats || hd->have_reasons) ||
 			    !og_hook_name(h))
 				continue;
-			text_hook(og_hook_name(h), hd, interval);
+			text_hook(h, hd, interval);
 			any = true;
 		}
 		if (!any)

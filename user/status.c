@@ -15,6 +15,7 @@
 #include "offguard/offguard.h"
 #include "commands.h"
 #include "instance.h"
+#include "kdrop.h"
 #include "json_writer.h"
 #include "logging.h"
 #include "names.h"
@@ -29,6 +30,8 @@ struct features {
 	bool		tcx;
 	bool		kfunc_cast;
 	bool		pinned;
+	bool		kdrop;		/* the drop watcher runs */
+	struct og_kdrop	kdrop_ids;
 };
 
 /* One line of the table: an og_config entry, or a live orphan. */
@@ -143,7 +146,7 @@ static bool pins_are(const struct og_instance *inst)
 
 	if (!inst->have_maps || !og_bpffs_mounted())
 		return false;
-	fd = bpf_obj_get(OG_PIN_COUNTERS);
+	fd = bpf_obj_get(og_pin_path(OG_PIN_COUNTERS));
 	if (fd < 0)
 		return false;
 	memset(&info, 0, sizeof(info));
@@ -169,11 +172,21 @@ static void print_json(const struct features *f,
 	jw_bool_field(jw, "btf", f->btf);
 	jw_bool_field(jw, "tcx", f->tcx);
 	jw_bool_field(jw, "kfunc_" OG_KFUNC_CAST, f->kfunc_cast);
-	jw_string_field(jw, "bpffs", OG_PIN_ROOT);
+	jw_string_field(jw, "bpffs", og_pin_path(NULL));
 	jw_bool_field(jw, "pinned", f->pinned);
 	jw_string_field(jw, "libbpf", libbpf_version_string());
 	jw_end_object(jw);
 	jw_string_field(jw, "instance", inst->found_by);
+	jw_name(jw, "drop_watcher");
+	if (f->kdrop) {
+		jw_start_object(jw);
+		jw_string_field(jw, "attach", "tp_btf/kfree_skb");
+		jw_u64_field(jw, "link_id", f->kdrop_ids.link_id);
+		jw_u64_field(jw, "prog_id", f->kdrop_ids.prog_id);
+		jw_end_object(jw);
+	} else {
+		jw_null(jw);
+	}
 
 	jw_name(jw, "attachments");
 	jw_start_array(jw);
@@ -192,6 +205,9 @@ static void print_json(const struct features *f,
 		jw_bool_field(jw, "attached", r->attached);
 		jw_bool_field(jw, "writer_omits_csum",
 			      r->conf.flags & OG_CONF_WRITER_OMITS_CSUM);
+		if (r->hook == OG_HOOK_XDP)
+			jw_bool_field(jw, "no_link_header",
+				      r->conf.flags & OG_CONF_NO_LINK_HDR);
 		jw_u64_field(jw, "mtu", r->conf.mtu);
 		if (r->have_conf)
 			jw_u64_field(jw, "attached_ns", r->conf.attached_ns);
@@ -219,8 +235,13 @@ static void print_text(const struct features *f, const struct row *rows,
 
 	printf("features: btf %s, tcx %s, kfunc %s %s, bpffs %s%s\n",
 	       f->btf ? "yes" : "no", f->tcx ? "yes" : "no (clsact)",
-	       OG_KFUNC_CAST, f->kfunc_cast ? "yes" : "no", OG_PIN_ROOT,
+	       OG_KFUNC_CAST, f->kfunc_cast ? "yes" : "no", og_pin_path(NULL),
 	       f->pinned ? " (maps pinned)" : "");
+	if (f->kdrop)
+		printf("drop watcher: tp_btf/kfree_skb, link %u, prog %u\n",
+		       f->kdrop_ids.link_id, f->kdrop_ids.prog_id);
+	else
+		printf("drop watcher: not running\n");
 	if (!nr) {
 		printf("no offguard attachments in this network namespace\n");
 		return;
@@ -247,7 +268,10 @@ static void print_text(const struct features *f, const struct row *rows,
 		snprintf(cells[i][6], 32, "%s", r->attached ? "yes" : "NO");
 		snprintf(cells[i][7], 32, "%s",
 			 r->conf.flags & OG_CONF_WRITER_OMITS_CSUM ?
-			 "writer_omits_csum" : "-");
+			 "writer_omits_csum" :
+			 r->hook == OG_HOOK_XDP &&
+			 (r->conf.flags & OG_CONF_NO_LINK_HDR) ?
+			 "no_link_header" : "-");
 		if (r->conf.mtu)
 			snprintf(cells[i][8], 32, "%u", r->conf.mtu);
 		else
@@ -271,8 +295,9 @@ static void status_help(void)
 	printf("usage: %s\n"
 	       "\n"
 	       "Kernel features offguard uses, and every offguard attachment in this\n"
-	       "network namespace: device, hook, policy, mode (tcx or clsact), program id,\n"
-	       "and whether the program is still attached (asked of the kernel).\n",
+	       "network namespace: device, hook, policy, mode (tc: tcx or clsact; XDP:\n"
+	       "xdp_native or xdp_skb), program id, and whether the program is still\n"
+	       "attached (asked of the kernel); and the drop watcher, if it runs.\n",
 	       status_usage);
 }
 
@@ -322,6 +347,7 @@ int cmd_status(int argc, char **argv)
 	}
 	og_instance_pin(&inst, "status", false);
 	f.pinned = pins_are(&inst);
+	f.kdrop = og_kdrop_find(&inst, &f.kdrop_ids);
 
 	err = collect(&inst, &rows, &nr);
 	if (err) {

@@ -2,12 +2,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <bpf/bpf.h>
@@ -67,9 +72,30 @@ static bool is_bpffs(const char *path)
 	return !statfs(path, &st) && (unsigned long)st.f_type == OG_BPF_FS_MAGIC;
 }
 
+const char *og_bpffs(void)
+{
+	const char *env = getenv("OFFGUARD_BPFFS");
+
+	return env && *env ? env : OG_BPFFS;
+}
+
+const char *og_pin_path(const char *name)
+{
+	/* a few at a time may be in use in one expression */
+	static char bufs[4][PATH_MAX];
+	static unsigned int next;
+	char *b = bufs[next++ % 4];
+
+	if (name)
+		snprintf(b, PATH_MAX, "%s/%s/%s", og_bpffs(), OG_PIN_DIR, name);
+	else
+		snprintf(b, PATH_MAX, "%s/%s", og_bpffs(), OG_PIN_DIR);
+	return b;
+}
+
 bool og_bpffs_mounted(void)
 {
-	return is_bpffs(OG_BPFFS);
+	return is_bpffs(og_bpffs());
 }
 
 void og_report(bool fatal, const char *fmt, ...)
@@ -90,7 +116,13 @@ int og_bpffs_prepare(const char *what, bool fatal)
 {
 	int err;
 
-	if (!is_bpffs(OG_BPFFS)) {
+	if (!is_bpffs(og_bpffs())) {
+		if (strcmp(og_bpffs(), OG_BPFFS)) {
+			/* a bpffs the user named: never mount over it */
+			og_report(fatal, "%s: OFFGUARD_BPFFS=%s is not a bpffs mount",
+				  what, og_bpffs());
+			return -ENOTDIR;
+		}
 		/*
 		 * mode=0700: the pins give access to offguard's maps, which
 		 * only root should read or change.
@@ -103,10 +135,10 @@ int og_bpffs_prepare(const char *what, bool fatal)
 		}
 		pr_debug("mounted bpffs on %s\n", OG_BPFFS);
 	}
-	if (mkdir(OG_PIN_ROOT, 0700) && errno != EEXIST) {
+	if (mkdir(og_pin_path(NULL), 0700) && errno != EEXIST) {
 		err = -errno;
 		og_report(fatal, "%s: cannot create %s: %s", what,
-			  OG_PIN_ROOT, og_errstr(err));
+			  og_pin_path(NULL), og_errstr(err));
 		return err;
 	}
 	return 0;
@@ -263,4 +295,23 @@ bool og_parse_u32(const char *s, unsigned int min, unsigned int max,
 		return false;
 	*out = v;
 	return true;
+}
+
+bool og_dev_is_l3(const char *ifname)
+{
+	struct ifreq ifr = {};
+	bool l3 = false;
+	int fd;
+
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	strcpy(ifr.ifr_name, ifname);
+	/* TUN (not TAP) reports ARPHRD_NONE: packets start at the IP header */
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr))
+		l3 = ifr.ifr_hwaddr.sa_family == ARPHRD_NONE;
+	close(fd);
+	return l3;
 }

@@ -36,13 +36,23 @@ void og_report(bool fatal, const char *fmt, ...)
 
 /*
  * Make sure /sys/fs/bpf is a bpffs (mounting one if not: inside
- * "ip netns exec" /sys is a fresh sysfs without it) and that
- * /sys/fs/bpf/offguard exists. On failure reports (og_report) the path and
+ * "ip netns exec" /sys is a fresh sysfs without it; a bpffs named by
+ * $OFFGUARD_BPFFS is never mounted) and that <bpffs>/offguard exists. On failure reports (og_report) the path and
  * the cause, prefixed by 'what' (e.g. "attach"), and returns -errno.
  */
 int og_bpffs_prepare(const char *what, bool fatal);
-/* true if /sys/fs/bpf is a mounted bpffs (no side effects). */
+/* true if the bpffs (see og_bpffs) is mounted (no side effects). */
 bool og_bpffs_mounted(void);
+/* The bpffs offguard pins in: $OFFGUARD_BPFFS, or /sys/fs/bpf. */
+const char *og_bpffs(void);
+/*
+ * <bpffs>/offguard/<name>, or the directory itself for NULL. Static
+ * storage, valid until four more calls.
+ */
+const char *og_pin_path(const char *name);
+
+/* true for devices without a link header (TUN in IFF_TUN mode). */
+bool og_dev_is_l3(const char *ifname);
 
 /* ifindex of a device in this netns, or 0 if there is none. */
 unsigned int og_ifindex(const char *ifname);

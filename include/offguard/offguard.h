@@ -99,7 +99,9 @@ enum og_attach_mode {
 	OG_ATTACH_NONE			= 0,
 	OG_ATTACH_TCX			= 1,	/* tcx, non-link (kept without pins) */
 	OG_ATTACH_CLSACT		= 2,	/* cls_bpf filter, our handle/prio */
-	OG_ATTACH_XDP			= 3,
+	OG_ATTACH_XDP			= 3,	/* native (driver) mode */
+	OG_ATTACH_XDP_SKB		= 4,	/* generic (skb) mode */
+	OG_ATTACH_TRACING		= 5,	/* drop watcher: tp_btf link */
 	__OG_ATTACH_MAX,
 };
 
@@ -318,15 +320,22 @@ struct og_sample {
 	__u8		data[OG_SAMPLE_SNAP];
 };
 
-/* Pins, DESIGN §5. */
+/*
+ * Pins, DESIGN §5: <bpffs>/offguard/<name>. The bpffs is /sys/fs/bpf
+ * unless $OFFGUARD_BPFFS names another mount (tests; hosts whose bpffs
+ * lives elsewhere).
+ */
 #define OG_BPFFS		"/sys/fs/bpf"
-#define OG_PIN_ROOT		OG_BPFFS "/offguard"
-#define OG_PIN_COUNTERS		OG_PIN_ROOT "/og_counters"
-#define OG_PIN_DEVSTATS		OG_PIN_ROOT "/og_devstats"
-#define OG_PIN_CONFIG		OG_PIN_ROOT "/og_config"
-#define OG_PIN_PROG_TC_INGRESS	OG_PIN_ROOT "/prog_tc_ingress"
-#define OG_PIN_PROG_TC_EGRESS	OG_PIN_ROOT "/prog_tc_egress"
-#define OG_PIN_LINKS		OG_PIN_ROOT "/links"	/* <ifindex>_<hook> */
+#define OG_PIN_DIR		"offguard"
+#define OG_PIN_ROOT		OG_BPFFS "/" OG_PIN_DIR	/* the default */
+#define OG_PIN_COUNTERS		"og_counters"
+#define OG_PIN_DEVSTATS		"og_devstats"
+#define OG_PIN_CONFIG		"og_config"
+#define OG_PIN_SAMPLES		"og_samples"
+#define OG_PIN_PROG_TC_INGRESS	"prog_tc_ingress"
+#define OG_PIN_PROG_TC_EGRESS	"prog_tc_egress"
+#define OG_PIN_LINKS		"links"		/* <ifindex>_<hook> */
+#define OG_PIN_KDROP_LINK	"kdrop_link"	/* the drop watcher */
 
 #define OG_MAX_COUNTERS		65536
 #define OG_MAX_DEVICES		4096

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The drop watcher (bpf/kdrop.bpf.c): one tp_btf/kfree_skb program per
+ * offguard instance, counting the kernel's checksum/GSO drops on the
+ * devices of the instance's network namespace into the shared counters.
+ *
+ * Unlike the device hooks, a tracing link belongs to no device: it lives
+ * as long as something holds it, so it is pinned (<bpffs>/offguard/
+ * kdrop_link). Later invocations find it by walking the kernel's links
+ * for one whose program is og_kdrop on this instance's og_counters; the
+ * pin is only what keeps it alive.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "offguard/offguard.h"
+#include "kdrop.skel.h"
+
+#include "instance.h"
+#include "kdrop.h"
+#include "logging.h"
+#include "util.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE	71
+#endif
+
+/* The cookie of this process's network namespace (kernel 5.14+). */
+static int netns_cookie(__u64 *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+bool og_kdrop_find(const struct og_instance *inst, struct og_kdrop *out)
+{
+	__u32 id = 0;
+
+	if (!inst->have_maps)
+		return false;
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info;
+		__u32 len = sizeof(info), ids[__OG_MAP_NR];
+		enum og_hook hook;
+		int fd;
+
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		if (info.type != BPF_LINK_TYPE_RAW_TRACEPOINT &&
+		    info.type != BPF_LINK_TYPE_TRACING)
+			continue;
+		if (!og_prog_is_ours(info.prog_id, &hook, ids) ||
+		    hook != OG_HOOK_KDROP ||
+		    ids[OG_MAP_COUNTERS] != inst->map_id[OG_MAP_COUNTERS])
+			continue;
+		if (out) {
+			out->link_id = id;
+			out->prog_id = info.prog_id;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Is this process in another mount namespace than init (ip netns exec)? */
+static bool private_mount_ns(void)
+{
+	char a[64] = "", b[64] = "";
+
+	if (readlink("/proc/self/ns/mnt", a, sizeof(a) - 1) < 0 ||
+	    readlink("/proc/1/ns/mnt", b, sizeof(b) - 1) < 0)
+		return false;
+	return strcmp(a, b) != 0;
+}
+
+int og_kdrop_ensure(const struct og_instance *inst, const char *what)
+{
+	const char *pin = og_pin_path(OG_PIN_KDROP_LINK);
+	struct bpf_link *link = NULL;
+	struct og_kdrop live;
+	struct kdrop *skel;
+	int err;
+
+	if (og_kdrop_find(inst, &live)) {
+		pr_debug("%s: drop watcher already running (link %u, prog %u)\n",
+			 what, live.link_id, live.prog_id);
+		return 0;
+	}
+	skel = kdrop__open();
+	if (!skel)
+		return errno ? -errno : -EINVAL;
+	err = netns_cookie((__u64 *)&skel->rodata->og_netns_cookie);
+	if (err)
+		goto out;
+	err = og_instance_reuse(inst, skel->obj);
+	if (err)
+		goto out;
+	err = kdrop__load(skel);
+	if (err)
+		goto out;
+	link = bpf_program__attach(skel->progs.og_kdrop);
+	err = libbpf_get_error(link);
+	if (err) {
+		link = NULL;
+		goto out;
+	}
+	/* a pin left by a dead instance: ours replaces it */
+	if (unlink(pin) && errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	err = bpf_link__pin(link, pin);
+	if (err)
+		goto out;
+	pr_info("%s: drop watcher started (tp_btf/kfree_skb, pinned at %s)\n",
+		what, pin);
+	if (!getenv("OFFGUARD_BPFFS") && private_mount_ns())
+		pr_info("%s: note: this bpffs belongs to a private mount namespace (ip netns exec?); the drop watcher ends with it. OFFGUARD_BPFFS can name a bpffs that outlives it\n",
+			what);
+out:
+	/* the pin holds the link now; our reference goes */
+	bpf_link__destroy(link);
+	kdrop__destroy(skel);
+	return err;
+}
+
+int og_kdrop_remove(const struct og_instance *inst, const char *what)
+{
+	const char *pin = og_pin_path(OG_PIN_KDROP_LINK);
+	struct og_kdrop live;
+	int fd, err = 0;
+
+	/*
+	 * Detach explicitly where the kernel can (someone else may hold the
+	 * link: a second pin, an open fd); raw tracepoint links cannot be
+	 * detached (EOPNOTSUPP) and end when their last holder, normally
+	 * our pin, lets go.
+	 */
+	if (og_kdrop_find(inst, &live)) {
+		fd = bpf_link_get_fd_by_id(live.link_id);
+		if (fd >= 0) {
+			if (bpf_link_detach(fd) && errno != ENOENT &&
+			    errno != EOPNOTSUPP)
+				err = -errno;
+			close(fd);
+		}
+	}
+	if (unlink(pin) && errno != ENOENT && !err)
+		err = -errno;
+	if (err)
+		p_err("%s: cannot stop the drop watcher: %s", what,
+		      og_errstr(err));
+	return err;
+}
