@@ -6,8 +6,8 @@
  *   offguard dump [DEV] -w FILE [-c COUNT] [-t SECONDS] [--rule NAME] [-j]
  *
  * Where samples come from. Every offguard program (tc ingress, tc egress,
- * XDP) puts a struct og_sample in the og_samples ring buffer when a packet
- * raises a rule: the first OG_SAMPLE_SNAP bytes of it and its metadata, at
+ * XDP, the drop watcher) puts a struct og_sample in the og_samples ring
+ * buffer when a packet raises a rule: the first OG_SAMPLE_SNAP bytes of it and its metadata, at
  * most one record per OG_SAMPLE_INTERVAL_NS for each device, hook and
  * first rule raised, so a flood of bad packets costs a few records a
  * second. dump reads that ring. It keeps the samples of DEV (all devices
@@ -34,13 +34,14 @@
  *
  *   rule=R          the first rule the packet raised (catalogue order): the
  *                   one its sampling was rate limited under
- *   hook=H          tc_ingress, tc_egress, xdp
+ *   hook=H          tc_ingress, tc_egress, xdp, kdrop
  *   dev=D           device name when dump wrote it ("-" if it is gone)
  *   ifindex=N
  *   reasons=R,R     every rule raised, comma-separated
  *   repaired=R,R    the rules repaired in the packet (empty: none)
  *   dropped=R,R     the rules it was dropped under (strict; empty: passed)
- *   -- tc hooks only (XDP sees bytes, no skb metadata):
+ *   -- tc hooks only (XDP sees bytes, no skb metadata; the drop watcher's
+ *      records do not fill these):
  *   ip_summed=S     none, unnecessary, complete, partial
  *   csum_start=N    from the first byte of the packet data; 65535: before it
  *   csum_offset=N
@@ -547,6 +548,18 @@ static int run(struct dump *d, struct ring_buffer *rb, unsigned int seconds)
 	return d->err ?: err;
 }
 
+/* Does any offguard program watch this device (any hook)? */
+static bool dev_attached(const struct og_instance *inst, __u32 ifindex)
+{
+	struct og_live live;
+	unsigned int h;
+
+	for (h = 1; h < __OG_HOOK_MAX; h++)
+		if (og_live_find(inst, ifindex, h, &live))
+			return true;
+	return false;
+}
+
 static void dump_help(void)
 {
 	printf("usage: %s\n"
@@ -668,6 +681,9 @@ int cmd_dump(int argc, char **argv)
 		goto out;
 	}
 	og_instance_pin(&inst, "dump", false);
+	if (devname && !dev_attached(&inst, d.ifindex))
+		pr_warn("offguard: warning: dump %s: offguard is not attached to %s: its samples can only be old ones\n",
+			devname, devname);
 
 	rb = ring_buffer__new(map_fd, on_sample, &d, NULL);
 	if (!rb) {
