@@ -16,6 +16,7 @@
 #     and rule filters drop the others, -c, -t and SIGINT each end it with
 #     a readable file, -j prints one JSON object per sample;
 #   - a TAP (Ethernet) and a TUN (raw IP) in one file stay readable;
+#   - an XDP sample carries the wire frame and no skb fields;
 #   - missing device, unwritable file and no instance fail with the words.
 # Every `ip netns exec` has a fresh /sys and bpffs: dump finds the ring
 # through the programs attached to the devices, never through pins.
@@ -50,7 +51,7 @@ done
 #   ng FILE count                 number of packets, or "ERR <why>"
 #   ng FILE rules                 "rule ..." of the packets, in order
 #   ng FILE check I SENT K=V...   packet I (0-based): its comment has every
-#                                 K=V, follows the documented key order,
+#                                 K=V (and no K for !K), follows the documented key order,
 #                                 and its IP bytes are the first ones (all
 #                                 a sample holds) of a frame of SENT
 #                                 (og_send's pcap), its lengths that
@@ -166,6 +167,10 @@ elif mode == "check":
     if known != sorted(known, key=ORDER.index) or keys[-1] != "len":
         fail("keys out of the documented order: %s" % " ".join(keys))
     for w in want:
+        if w.startswith("!"):
+            if w[1:] in kv:
+                fail("%s present (%s)" % (w[1:], p["comment"]))
+            continue
         k, v = w.split("=", 1)
         if kv.get(k) != v:
             fail("%s=%s, want %s (%s)" % (k, kv.get(k), v, p["comment"]))
@@ -384,7 +389,24 @@ og_expect dm_all_devices_tun_added_eth "$(ng "$OG_TMP/mixed.pcapng" check 0 \
 og_expect dm_all_devices_tap "$(ng "$OG_TMP/mixed.pcapng" check 1 \
 	"$OG_TMP/tun_l4.pcap" "dev=$TAP" rule=l4_bad_csum len=74)" ok
 
-# --- 7: errors name the object and the cause --------------------------------
+# --- 7: XDP: wire frames, no skb metadata in the comment -------------------
+og_name VA
+og_name VB
+if ! og_veth "$NS" "$VA" "$NS" "$VB"; then
+	og_fail dm_xdp_setup "cannot create veth $VA/$VB"
+elif ! og "$NS" attach "$VB" --hook xdp >"$OG_TMP/xdp.err" 2>&1; then
+	og_skip dm_xdp_sample "attach --hook xdp: $(head -1 "$OG_TMP/xdp.err")"
+else
+	drain
+	og_send "$NS" packet --ifname "$VA" "${BAD[@]}" --count 3 >/dev/null 2>&1
+	og "$NS" dump "$VB" -w "$OG_TMP/xdp.pcapng" -c 1 -t 5 >/dev/null 2>&1
+	og_expect dm_xdp_sample "$(ng "$OG_TMP/xdp.pcapng" check 0 "$OG_TMP/tun_l4.pcap" \
+		rule=wire_l4_bad_csum hook=xdp "dev=$VB" !ip_summed !csum_start \
+		!gso_type !seed len=74)" ok
+	tcpdump_reads dm_xdp_tcpdump "$OG_TMP/xdp.pcapng" 1 "IP 192.0.2.1"
+fi
+
+# --- 8: errors name the object and the cause --------------------------------
 # err_case NAME WANT_RC WANT_STDERR CMD...: exit code and first stderr line.
 err_case()
 {
@@ -418,7 +440,7 @@ err_case dm_err_no_instance 1 \
 	"offguard: dump: no offguard instance in this network namespace (attach first)" \
 	og "$NS_EMPTY" dump -w "$OG_TMP/none.pcapng" -t 1
 og_expect dm_err_leaves_no_file \
-	"$(ls "$OG_TMP/none.pcapng" "$OG_TMP/x.pcapng" 2>/dev/null | wc -l)" 0
+	"$([ -e "$OG_TMP/none.pcapng" ] || [ -e "$OG_TMP/x.pcapng" ] && echo left)" ""
 err_case dm_err_usage_no_file 2 "offguard: dump: -w FILE is required" \
 	og "$NS" dump "$DEV"
 err_case dm_err_usage_rule 2 "offguard: dump: unknown rule 'nope'" \
