@@ -92,29 +92,30 @@ static __always_inline void og_kdrop_sample(struct sk_buff *skb,
 	bpf_ringbuf_submit(s, 0);
 }
 
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(og_kdrop, struct sk_buff *skb, void *location,
-	     enum skb_drop_reason reason)
+/*
+ * Which namespace and device a drop belongs to. skb->sk is no guide: until
+ * ip_rcv_core() orphans it, a received packet may still belong to the
+ * sending socket in another namespace (veth, AF_PACKET). The receiving
+ * socket, where the kernel names one (rx_sk, 6.12+), is: once UDP queues
+ * a packet, skb->dev holds scratch data (dev_scratch) and a late checksum
+ * failure in recvmsg frees it from there. Otherwise the device the packet
+ * is on names the namespace. Receive-side reasons count against skb_iif,
+ * the device it arrived on; transmit-side ones (GSO, checksum help)
+ * against the device it was leaving by.
+ */
+static __always_inline int og_kdrop(struct sk_buff *skb, __u32 reason,
+				    struct sock *rx_sk)
 {
 	struct net_device *dev = NULL;
-	struct sock *sk;
 	__u32 r, ifindex, len;
 	__u64 cookie;
 
 	r = og_kdrop_reason(reason);
 	if (!r)
 		return 0;
-	/*
-	 * Once UDP queues a packet to a socket, skb->dev holds scratch data
-	 * (dev_scratch) and a late checksum failure in recvmsg frees it
-	 * from there: the socket names the namespace then, and skb_iif the
-	 * device it arrived on. Receive-side reasons always use skb_iif;
-	 * the transmit-side ones (GSO, checksum help) the device the packet
-	 * was leaving by.
-	 */
-	sk = BPF_CORE_READ(skb, sk);
-	if (sk) {
-		cookie = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	if (rx_sk) {
+		cookie = BPF_CORE_READ(rx_sk, __sk_common.skc_net.net,
+				       net_cookie);
 	} else {
 		dev = BPF_CORE_READ(skb, dev);
 		if (!dev)
@@ -129,7 +130,7 @@ int BPF_PROG(og_kdrop, struct sk_buff *skb, void *location,
 		ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
 	} else {
 		ifindex = BPF_CORE_READ(skb, skb_iif);
-		if (!ifindex && !sk && dev)
+		if (!ifindex && dev)
 			ifindex = BPF_CORE_READ(dev, ifindex);
 	}
 	if (!ifindex)
@@ -138,6 +139,22 @@ int BPF_PROG(og_kdrop, struct sk_buff *skb, void *location,
 	og_count_one(ifindex, OG_HOOK_KDROP, r, 0, 1, len);
 	og_kdrop_sample(skb, ifindex, r, len);
 	return 0;
+}
+
+/* Kernels 6.12+: the tracepoint names the receiving socket. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(og_kdrop_rx_sk, struct sk_buff *skb, void *location,
+	     enum skb_drop_reason reason, struct sock *rx_sk)
+{
+	return og_kdrop(skb, reason, rx_sk);
+}
+
+/* Older kernels (3 arguments); the loader keeps the one that matches. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(og_kdrop_v1, struct sk_buff *skb, void *location,
+	     enum skb_drop_reason reason)
+{
+	return og_kdrop(skb, reason, NULL);
 }
 
 char LICENSE[] SEC("license") = "GPL";

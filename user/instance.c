@@ -219,6 +219,10 @@ static int prog_open_ours(__u32 prog_id, enum og_hook *hook,
 	for (j = 0; j < __OG_HOOK_MAX; j++)
 		if (prog_names[j] && !strcmp(info.name, prog_names[j]))
 			h = j;
+	/* the drop watcher comes in one variant per tracepoint signature */
+	if (!strncmp(info.name, prog_names[OG_HOOK_KDROP],
+		     strlen(prog_names[OG_HOOK_KDROP])))
+		h = OG_HOOK_KDROP;
 	if (h == OG_HOOK_UNSPEC || !info.nr_map_ids)
 		goto not_ours;
 	nr = info.nr_map_ids < OG_MAX_PROG_MAPS ? info.nr_map_ids :
@@ -784,7 +788,6 @@ int og_unpin_all(const struct og_instance *inst, const char *what)
 {
 	static const char *const files[] = {
 		OG_PIN_PROG_TC_INGRESS, OG_PIN_PROG_TC_EGRESS,
-		OG_PIN_KDROP_LINK,
 	};
 	unsigned int i;
 	int err = 0, fd;
@@ -830,7 +833,9 @@ int og_unpin_all(const struct og_instance *inst, const char *what)
 		      og_pin_path(OG_PIN_LINKS),
 		      og_errstr(err));
 	}
-	if (rmdir(og_pin_path(NULL)) && errno != ENOENT && !err) {
+	/* another namespace's drop watcher may still be pinned there */
+	if (rmdir(og_pin_path(NULL)) && errno != ENOENT && errno != ENOTEMPTY &&
+	    !err) {
 		err = -errno;
 		p_err("%s: cannot remove %s: %s", what, og_pin_path(NULL),
 		      og_errstr(err));

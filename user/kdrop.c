@@ -6,18 +6,21 @@
  *
  * Unlike the device hooks, a tracing link belongs to no device: it lives
  * as long as something holds it, so it is pinned (<bpffs>/offguard/
- * kdrop_link). Later invocations find it by walking the kernel's links
+ * kdrop_<netns cookie>: namespaces sharing one bpffs each keep their
+ * own). Later invocations find it by walking the kernel's links
  * for one whose program is og_kdrop on this instance's og_counters; the
  * pin is only what keeps it alive.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "offguard/offguard.h"
@@ -84,6 +87,36 @@ bool og_kdrop_find(const struct og_instance *inst, struct og_kdrop *out)
 	return false;
 }
 
+/*
+ * Does kfree_skb pass the receiving socket (rx_sk, Linux 6.12+)? Its BTF
+ * typedef btf_trace_kfree_skb is a pointer to a prototype of 5 arguments
+ * then (the first is the tracepoint's context), 4 before.
+ */
+static bool tp_has_rx_sk(void)
+{
+	static int cached = -1;
+	const struct btf_type *t;
+	struct btf *btf;
+	int id;
+
+	if (cached >= 0)
+		return cached;
+	cached = 0;
+	btf = btf__load_vmlinux_btf();
+	if (libbpf_get_error(btf))
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (t)
+		t = btf__type_by_id(btf, t->type);	/* pointer */
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);	/* prototype */
+	if (t && btf_is_func_proto(t))
+		cached = btf_vlen(t) >= 5;
+	btf__free(btf);
+	return cached;
+}
+
 /* Is this process in another mount namespace than init (ip netns exec)? */
 static bool private_mount_ns(void)
 {
@@ -95,10 +128,25 @@ static bool private_mount_ns(void)
 	return strcmp(a, b) != 0;
 }
 
+/* <bpffs>/offguard/kdrop_<cookie> of this network namespace. */
+static int kdrop_pin(char *buf, size_t size)
+{
+	__u64 cookie;
+	int err;
+
+	err = netns_cookie(&cookie);
+	if (err)
+		return err;
+	snprintf(buf, size, "%s/%s%llu", og_pin_path(NULL),
+		 OG_PIN_KDROP_PREFIX, (unsigned long long)cookie);
+	return 0;
+}
+
 int og_kdrop_ensure(const struct og_instance *inst, const char *what)
 {
-	const char *pin = og_pin_path(OG_PIN_KDROP_LINK);
 	struct bpf_link *link = NULL;
+	struct bpf_program *prog;
+	char pin[PATH_MAX];
 	struct og_kdrop live;
 	struct kdrop *skel;
 	int err;
@@ -108,6 +156,9 @@ int og_kdrop_ensure(const struct og_instance *inst, const char *what)
 			 what, live.link_id, live.prog_id);
 		return 0;
 	}
+	err = kdrop_pin(pin, sizeof(pin));
+	if (err)
+		return err;
 	skel = kdrop__open();
 	if (!skel)
 		return errno ? -errno : -EINVAL;
@@ -117,10 +168,15 @@ int og_kdrop_ensure(const struct og_instance *inst, const char *what)
 	err = og_instance_reuse(inst, skel->obj);
 	if (err)
 		goto out;
+	/* only the variant that matches this kernel's tracepoint loads */
+	bpf_program__set_autoload(skel->progs.og_kdrop_rx_sk, tp_has_rx_sk());
+	bpf_program__set_autoload(skel->progs.og_kdrop_v1, !tp_has_rx_sk());
 	err = kdrop__load(skel);
 	if (err)
 		goto out;
-	link = bpf_program__attach(skel->progs.og_kdrop);
+	prog = tp_has_rx_sk() ? skel->progs.og_kdrop_rx_sk :
+				skel->progs.og_kdrop_v1;
+	link = bpf_program__attach(prog);
 	err = libbpf_get_error(link);
 	if (err) {
 		link = NULL;
@@ -148,9 +204,16 @@ out:
 
 int og_kdrop_remove(const struct og_instance *inst, const char *what)
 {
-	const char *pin = og_pin_path(OG_PIN_KDROP_LINK);
 	struct og_kdrop live;
-	int fd, err = 0;
+	char pin[PATH_MAX];
+	int fd, err;
+
+	err = kdrop_pin(pin, sizeof(pin));
+	if (err) {
+		p_err("%s: cannot stop the drop watcher: %s", what,
+		      og_errstr(err));
+		return err;
+	}
 
 	/*
 	 * Detach explicitly where the kernel can (someone else may hold the

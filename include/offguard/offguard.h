@@ -335,7 +335,7 @@ struct og_sample {
 #define OG_PIN_PROG_TC_INGRESS	"prog_tc_ingress"
 #define OG_PIN_PROG_TC_EGRESS	"prog_tc_egress"
 #define OG_PIN_LINKS		"links"		/* <ifindex>_<hook> */
-#define OG_PIN_KDROP_LINK	"kdrop_link"	/* the drop watcher */
+#define OG_PIN_KDROP_PREFIX	"kdrop_"	/* + netns cookie: the drop watcher */
 
 #define OG_MAX_COUNTERS		65536
 #define OG_MAX_DEVICES		4096

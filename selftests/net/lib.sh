@@ -30,6 +30,7 @@ OG_SCRIPT=$(basename "$0" .sh)
 _og_ns=()
 _og_pids=()
 _og_seq=0
+_og_bpffs=""
 OG_TMP=""
 
 # og_name VAR: a unique name, og<id>-<pid>-<n>, into VAR (not printed:
@@ -55,6 +56,9 @@ og_cleanup()
 	for ns in "${_og_ns[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	# pins (the drop watcher's link among them) go with the mount
+	[ -n "$_og_bpffs" ] && umount "$_og_bpffs" 2>/dev/null
+	_og_bpffs=""
 	[ -n "$OG_TMP" ] && rm -rf "$OG_TMP"
 	_og_ns=()
 	_og_pids=()
@@ -98,6 +102,18 @@ og_need_tools()
 		[ -x "$t" ] || og_skip_all "$t not built (make)"
 	done
 	OG_TMP=$(mktemp -d "/tmp/og${OG_TEST_ID}.XXXXXX")
+}
+
+# og_bpffs_private: a bpffs of this test's own under $OG_TMP, named to
+# every offguard run by OFFGUARD_BPFFS. Each `ip netns exec` gets a fresh
+# /sys, but keeps the host's other mounts: pins here outlive one command,
+# as the drop watcher's pinned link must. Unmounted by the EXIT trap.
+og_bpffs_private()
+{
+	mkdir -p "$OG_TMP/bpffs" &&
+		mount -t bpf -o mode=0700 bpf "$OG_TMP/bpffs" || return 1
+	_og_bpffs=$OG_TMP/bpffs
+	export OFFGUARD_BPFFS=$_og_bpffs
 }
 
 # og_ns_add VAR: new namespace with lo up; its name goes in VAR.
