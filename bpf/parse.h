@@ -140,8 +140,15 @@ static __always_inline int og_parse_l4(void *data, void *data_end,
 		    !(pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_IP_NOLEN))) {
 			__u32 ulen = bpf_ntohs(uh->len);
 
-			/* UDP length past the IP payload: a lie about the data. */
-			if (ulen > pkt->l4_len)
+			/* IPv6: 0 means "the whole payload" (RFC 2675) */
+			if (ulen == 0 && pkt->ipv == 6)
+				ulen = pkt->l4_len;
+			/*
+			 * UDP length past the IP payload, or shorter than its
+			 * own header: a lie about the data (udp_rcv drops
+			 * both as short packets).
+			 */
+			if (ulen > pkt->l4_len || ulen < sizeof(*uh))
 				return OG_PARSE_TRUNC;
 			/*
 			 * Shorter: the datagram is what UDP says (udp_rcv
@@ -157,7 +164,8 @@ static __always_inline int og_parse_l4(void *data, void *data_end,
 	case OG_IPPROTO_ICMPV6: {
 		__u16 *check;
 
-		if (pkt->l4_len < 4)
+		/* icmp_rcv()/icmpv6_rcv() need the 8-byte header */
+		if (pkt->l4_len < 8)
 			return OG_PARSE_TRUNC;
 		check = og_ptr(data, data_end, off + 2, 2);
 		if (!check)
@@ -189,18 +197,13 @@ static __always_inline int og_parse_ipv4(void *data, void *data_end,
 		return OG_PARSE_TRUNC;
 	if (pkt->l3_off + ihl > avail)
 		return OG_PARSE_TRUNC;
-	tot = bpf_ntohs(iph->tot_len);
-	if (tot == 0 && is_gso) {
-		/* BIG TCP over IPv4: tot_len 0, the skb length rules. */
-		pkt->flags |= OG_PKT_F_IP_NOLEN;
-		tot = avail - pkt->l3_off;
-	}
-	if (tot < ihl || pkt->l3_off + tot > avail)
-		return OG_PARSE_TRUNC;
 
 	/*
-	 * Header checksum. ihl == 5 is nearly every packet: five loads, no
-	 * loop. Options (up to 40 bytes) take the bounded loop.
+	 * Header checksum, before any length is believed: it covers the
+	 * header alone, and ip_rcv_core() checks it first too, so a frame
+	 * with a bogus total length still tells whether its header is
+	 * intact. ihl == 5 is nearly every packet: five loads, no loop.
+	 * Options (up to 40 bytes) take the bounded loop.
 	 */
 	{
 		__u32 *w = (void *)iph;
@@ -222,7 +225,17 @@ static __always_inline int og_parse_ipv4(void *data, void *data_end,
 		}
 		pkt->ip_hdr_sum = og_csum_fold(sum);
 		pkt->ip_hdr_len = ihl;
+		pkt->ipv = 4;
 	}
+
+	tot = bpf_ntohs(iph->tot_len);
+	if (tot == 0 && is_gso) {
+		/* BIG TCP over IPv4: tot_len 0, the skb length rules. */
+		pkt->flags |= OG_PKT_F_IP_NOLEN;
+		tot = avail - pkt->l3_off;
+	}
+	if (tot < ihl || pkt->l3_off + tot > avail)
+		return OG_PARSE_TRUNC;
 
 	frag = bpf_ntohs(iph->frag_off);
 	if (frag & (OG_IP_MF | OG_IP_OFFSET))
@@ -230,7 +243,6 @@ static __always_inline int og_parse_ipv4(void *data, void *data_end,
 	if (frag & OG_IP_OFFSET)
 		pkt->flags |= OG_PKT_F_FRAG_LATER;
 
-	pkt->ipv = 4;
 	pkt->l4proto = iph->protocol;
 	pkt->l4_off = pkt->l3_off + ihl;
 	pkt->l4_len = tot - ihl;
@@ -355,7 +367,12 @@ int og_ipv6_ext_step(struct og_ctx *ctx, struct og_ext_walk *w)
 
 		__builtin_memcpy(&fo, eh + 2, 2);
 		fo = bpf_ntohs(fo);
-		w->flags |= OG_PKT_F_FRAG;
+		/*
+		 * Offset 0 without more fragments is an atomic fragment
+		 * (RFC 6946): a whole packet, judged as one.
+		 */
+		if (fo & 0xfff9)
+			w->flags |= OG_PKT_F_FRAG;
 		if (fo & 0xfff8)
 			w->flags |= OG_PKT_F_FRAG_LATER;
 		hlen = 8;

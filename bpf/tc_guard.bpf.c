@@ -128,6 +128,66 @@ broken:
 	return OG_TC_SHOT;
 }
 
+/*
+ * A frame XDP handed over (struct og_xdp_meta): its checksum field holds
+ * the pseudo-header sum. With CHECKSUM_PARTIAL that is the offload still
+ * pending -- nothing to say. Otherwise nobody will complete it: it is
+ * wire_leaked_partial, counted under hook xdp, and XDP's policy applies
+ * here, where the skb can be written safely. Returns the tc verdict.
+ */
+static __always_inline int og_tc_xdp_meta(struct __sk_buff *ctx,
+					  const struct og_meta *m,
+					  const struct og_pkt *pkt)
+{
+	struct og_dev_key key = { .ifindex = ctx->ifindex,
+				  .hook = OG_HOOK_XDP };
+	void *data = (void *)(long)ctx->data;
+	struct og_xdp_meta *xm = (void *)(long)ctx->data_meta;
+	__u32 repaired = 0, dropped = 0, want;
+	struct og_dev_conf *conf;
+	struct og_sample *s;
+	__u16 off, c;
+
+	if ((void *)(xm + 1) > data || xm->magic != OG_XDP_META_MAGIC)
+		return OG_TC_NEXT;
+	off = xm->csum_off;
+	c = xm->csum;
+	if (m->ip_summed == OG_CHECKSUM_PARTIAL)
+		return OG_TC_NEXT;
+	/* the frame must still be the one XDP described */
+	want = pkt->l4_off + (pkt->l4proto == OG_IPPROTO_TCP ?
+			      OG_TCP_CSUM_OFF : OG_UDP_CSUM_OFF);
+	if (off != want)
+		return OG_TC_NEXT;
+
+	conf = bpf_map_lookup_elem(&og_config, &key);
+	if (conf && conf->policy != OG_POLICY_OBSERVE) {
+		if (bpf_skb_store_bytes(ctx, off, &c, sizeof(c), 0))
+			goto count;
+		if (og_l4_sum(ctx, pkt->l4_off, pkt->l4_len,
+			      og_csum_fold(og_l4_pseudo(pkt))) != 0xffff) {
+			dropped = OG_BIT(OG_WIRE_LEAKED_PARTIAL);
+			goto count;
+		}
+		repaired = OG_BIT(OG_WIRE_LEAKED_PARTIAL);
+	}
+	if (conf && conf->policy == OG_POLICY_STRICT && !repaired)
+		dropped = OG_BIT(OG_WIRE_LEAKED_PARTIAL);
+count:
+	og_count_one(key.ifindex, OG_HOOK_XDP, OG_WIRE_LEAKED_PARTIAL,
+		     !!repaired, !!dropped, m->len);
+	s = og_sample_begin(key.ifindex, OG_HOOK_XDP,
+			    OG_BIT(OG_WIRE_LEAKED_PARTIAL));
+	if (s) {
+		s->repaired = repaired;
+		s->dropped = dropped;
+		s->l3_proto = m->l3_proto;
+		s->ip_summed = m->ip_summed;
+		og_sample_finish(ctx, s, m->len);
+	}
+	return dropped ? OG_TC_SHOT : OG_TC_NEXT;
+}
+
 /* A sample of the offending packet for `offguard dump`, rate limited. */
 static __always_inline void og_tc_sample(struct __sk_buff *ctx,
 					 const struct og_meta *m,
@@ -192,7 +252,14 @@ static __always_inline int og_tc(struct __sk_buff *ctx, enum og_hook hook)
 	}
 	if (ret == OG_PARSE_TRUNC) {
 		v.reasons = OG_BIT(OG_TRUNCATED);
+		/* the header checksum is judged before any length */
+		if (pkt.ipv == 4 && pkt.ip_hdr_len && pkt.ip_hdr_sum != 0xffff)
+			v.reasons |= OG_BIT(OG_L3_BAD_CSUM);
 	} else if (ret == OG_PARSE_OK) {
+		if (hook == OG_HOOK_TC_INGRESS &&
+		    ctx->data_meta < ctx->data &&
+		    og_tc_xdp_meta(ctx, &m, &pkt) == OG_TC_SHOT)
+			return OG_TC_SHOT;
 		if (m.gso_size) {
 			/* Config only matters to rules that need it. */
 			conf = bpf_map_lookup_elem(&og_config, &dkey);

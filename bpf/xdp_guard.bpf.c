@@ -156,6 +156,34 @@ static __always_inline int og_xdp_fill_l3(struct xdp_md *ctx,
 	return OG_XREP_OK;
 }
 
+/*
+ * A frame that may be a CHECKSUM_PARTIAL skb (OG_CONF_XDP_DEFER_PARTIAL):
+ * hand the leaked-partial question to tc ingress in the metadata area.
+ * Returns 0 when handed over, -1 when the device keeps no metadata (TUN
+ * native mode, for one): XDP then counts it but never rewrites it.
+ */
+static __always_inline int og_xdp_defer(struct xdp_md *ctx,
+					const struct og_pkt *pkt,
+					const struct og_wire *w)
+{
+	struct og_xdp_meta *xm;
+	__u16 c;
+
+	c = ~og_csum_fold((__u64)w->l4_sum + (__u16)~pkt->l4_check);
+	if (pkt->l4proto == OG_IPPROTO_UDP && c == 0)
+		c = 0xffff;
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*xm)))
+		return -1;
+	xm = (void *)(long)ctx->data_meta;
+	if ((void *)(xm + 1) > (void *)(long)ctx->data)
+		return -1;
+	xm->magic = OG_XDP_META_MAGIC;
+	xm->csum_off = pkt->l4_off + (pkt->l4proto == OG_IPPROTO_TCP ?
+				      OG_TCP_CHECK_OFF : OG_UDP_CHECK_OFF);
+	xm->csum = c;
+	return 0;
+}
+
 SEC("xdp.frags")
 int og_xdp(struct xdp_md *ctx)
 {
@@ -169,7 +197,7 @@ int og_xdp(struct xdp_md *ctx)
 	struct og_pkt pkt = {};
 	struct og_sample *s;
 	__u16 l3_proto = 0;
-	int ret, verdict = OG_XDP_PASS, r;
+	int ret, verdict = OG_XDP_PASS, r, no_complete = 0;
 
 	st = og_devstats_get(&key);
 	if (!st)
@@ -194,11 +222,17 @@ int og_xdp(struct xdp_md *ctx)
 	}
 
 	ret = og_parse_pkt(ctx, &pkt, l3_proto, len, 0);
-	if (ret == OG_PARSE_TRUNC) {
-		w.reasons = OG_BIT(OG_WIRE_TRUNCATED);
-	} else if (ret == OG_PARSE_OK) {
-		if (pkt.ipv == 4 && pkt.ip_hdr_sum != 0xffff)
+	if (ret == OG_PARSE_TRUNC || ret == OG_PARSE_OK) {
+		/* the header checksum is judged before any length */
+		if (pkt.ipv == 4 && pkt.ip_hdr_len && pkt.ip_hdr_sum != 0xffff)
 			w.reasons |= OG_BIT(OG_WIRE_L3_BAD_CSUM);
+	}
+	if (ret == OG_PARSE_TRUNC) {
+		w.reasons |= OG_BIT(OG_WIRE_TRUNCATED);
+	} else if (ret == OG_PARSE_OK) {
+		/* a TCP header past the IP payload is a bogus length too */
+		if (pkt.flags & OG_PKT_F_L4_BAD_HDR)
+			w.reasons |= OG_BIT(OG_WIRE_TRUNCATED);
 		og_wire_l4(ctx, &pkt, &w);
 	}
 	/*
@@ -214,6 +248,14 @@ int og_xdp(struct xdp_md *ctx)
 
 	if (w.l4_verified)
 		st->l4_verified++;
+	if ((w.reasons & OG_BIT(OG_WIRE_LEAKED_PARTIAL)) && conf &&
+	    (conf->flags & OG_CONF_XDP_DEFER_PARTIAL)) {
+		/* tc ingress decides, from ip_summed: no count, no repair */
+		if (!og_xdp_defer(ctx, &pkt, &w))
+			w.reasons &= ~OG_BIT(OG_WIRE_LEAKED_PARTIAL);
+		else
+			no_complete = 1;	/* cannot tell: never rewrite */
+	}
 	if (!w.reasons)
 		return OG_XDP_PASS;
 
@@ -225,7 +267,8 @@ int og_xdp(struct xdp_md *ctx)
 			if (r == OG_XREP_OK)
 				repaired |= OG_BIT(OG_WIRE_L3_BAD_CSUM);
 		}
-		if (w.reasons & OG_BIT(OG_WIRE_LEAKED_PARTIAL)) {
+		if ((w.reasons & OG_BIT(OG_WIRE_LEAKED_PARTIAL)) &&
+		    !no_complete) {
 			r = og_xdp_complete(ctx, &pkt, &w);
 			if (r == OG_XREP_BROKEN)
 				goto broken;
@@ -233,8 +276,10 @@ int og_xdp(struct xdp_md *ctx)
 				repaired |= OG_BIT(OG_WIRE_LEAKED_PARTIAL);
 		}
 	}
+	/* a leaked partial that may be a pending offload is not dropped */
 	if (conf && conf->policy == OG_POLICY_STRICT &&
-	    (w.reasons & OG_XDP_STRICT_DROP & ~repaired)) {
+	    (w.reasons & OG_XDP_STRICT_DROP & ~repaired &
+	     ~(no_complete ? OG_BIT(OG_WIRE_LEAKED_PARTIAL) : 0))) {
 		dropped = w.reasons;
 		verdict = OG_XDP_DROP;
 	}

@@ -84,8 +84,10 @@ struct attach_req {
 	__u32			flags;
 	__u32			mtu;
 	enum og_attach_mode	mode;		/* tc: tcx or clsact */
-	enum og_attach_mode	xdp_mode;	/* NONE: native, else generic */
-	__u32			dev_flags;	/* per device: OG_CONF_NO_LINK_HDR */
+	enum og_attach_mode	xdp_mode;	/* asked: NONE (auto), native, skb */
+	/* per device (dev_setup) */
+	enum og_attach_mode	dev_xdp_mode;	/* NONE: native, skb as fallback */
+	__u32			dev_flags;	/* OG_CONF_NO_LINK_HDR, _DEFER_PARTIAL */
 };
 
 /* "policy repair, writer_omits_csum, mtu 1400": what -v reports as set. */
@@ -110,10 +112,47 @@ static __u32 conf_flags(const struct attach_req *req, enum og_hook hook,
 
 	if (hook == OG_HOOK_XDP) {
 		f |= req->dev_flags;
+		/* generic mode runs on skbs: any may be CHECKSUM_PARTIAL */
 		if (mode == OG_ATTACH_XDP_SKB)
-			f |= OG_CONF_XDP_GENERIC;
+			f |= OG_CONF_XDP_GENERIC | OG_CONF_XDP_DEFER_PARTIAL;
 	}
 	return f;
+}
+
+/*
+ * What kind of device this is, for XDP: TUN (no link header), and
+ * whether its frames can still be CHECKSUM_PARTIAL skbs when XDP sees
+ * them -- veth (the peer's stack offloads to it) and TUN/TAP (the
+ * writer's virtio_net_hdr). There, a checksum field holding the
+ * pseudo-header sum is a pending offload as often as a leaked one, and
+ * only the skb knows: XDP leaves the verdict to tc ingress, which is
+ * attached with it. TUN/TAP get generic mode by default, because native
+ * XDP on TUN keeps no metadata to pass the question on.
+ * Returns the hooks to attach on this device.
+ */
+static unsigned int dev_setup(const char *ifname, __u32 ifindex,
+			      unsigned int hooks, struct attach_req *req)
+{
+	char drv[32];
+	const char *d = og_dev_driver(ifname, drv, sizeof(drv));
+	bool tun = d && !strcmp(d, "tun");
+	bool sw = tun || (d && !strcmp(d, "veth"));
+	struct og_live live;
+
+	req->dev_flags = og_dev_is_l3(ifname) ? OG_CONF_NO_LINK_HDR : 0;
+	req->dev_xdp_mode = req->xdp_mode;
+	if (!(hooks & OG_HOOK_BIT(OG_HOOK_XDP)) || !sw)
+		return hooks;
+	req->dev_flags |= OG_CONF_XDP_DEFER_PARTIAL;
+	if (tun && req->xdp_mode == OG_ATTACH_NONE)
+		req->dev_xdp_mode = OG_ATTACH_XDP_SKB;
+	if (!(hooks & OG_HOOK_BIT(OG_HOOK_TC_INGRESS)) &&
+	    og_live_query(ifindex, OG_HOOK_TC_INGRESS, &live, 1) <= 0) {
+		pr_info("attach %s: tc_ingress too: XDP on a %s device leaves the leaked-partial verdict to it (only the skb knows CHECKSUM_PARTIAL)\n",
+			ifname, d);
+		hooks |= OG_HOOK_BIT(OG_HOOK_TC_INGRESS);
+	}
+	return hooks;
 }
 
 /* Attach the hook's program; XDP in auto mode tries native, then skb. */
@@ -131,7 +170,7 @@ static int attach_prog(struct og_instance *inst, __u32 ifindex,
 		return og_clsact_attach(inst->prog_fd[hook], ifindex, hook);
 	}
 	err = og_xdp_attach(inst, ifindex, conf->attach_mode, &conf->prog_id);
-	if (err && req->xdp_mode == OG_ATTACH_NONE &&
+	if (err && req->dev_xdp_mode == OG_ATTACH_NONE &&
 	    conf->attach_mode == OG_ATTACH_XDP) {
 		/* no native XDP in this driver: generic mode, said so */
 		pr_debug("ifindex %u: native XDP: %s; trying generic mode\n",
@@ -203,8 +242,8 @@ static int attach_one(struct og_instance *inst, const char *ifname,
 	conf.policy = req->policy;
 	conf.mtu = req->mtu;
 	if (hook == OG_HOOK_XDP)
-		conf.attach_mode = req->xdp_mode != OG_ATTACH_NONE ?
-				   req->xdp_mode : OG_ATTACH_XDP;
+		conf.attach_mode = req->dev_xdp_mode != OG_ATTACH_NONE ?
+				   req->dev_xdp_mode : OG_ATTACH_XDP;
 	else
 		conf.attach_mode = req->mode;
 	conf.flags = conf_flags(req, hook, conf.attach_mode);
@@ -293,7 +332,7 @@ int cmd_attach(int argc, char **argv)
 	};
 	struct attach_req req = { .policy = OG_POLICY_OBSERVE };
 	enum og_attach_mode forced = OG_ATTACH_NONE;
-	unsigned int hooks = 0, h, i, nr_ok = 0;
+	unsigned int hooks = 0, h, i, nr_ok = 0, mask;
 	struct og_instance inst;
 	__u32 *ifindex = NULL;
 	int c, p, err, len, rc = OG_EXIT_OK;
@@ -425,7 +464,9 @@ int cmd_attach(int argc, char **argv)
 		rc = OG_EXIT_FAIL;
 		goto out_inst;
 	}
-	err = og_instance_load(&inst, hooks);
+	/* XDP on a software link may need tc ingress too (dev_setup) */
+	err = og_instance_load(&inst, hooks & OG_HOOK_BIT(OG_HOOK_XDP) ?
+			       hooks | OG_HOOK_BIT(OG_HOOK_TC_INGRESS) : hooks);
 	if (err == -ESTALE) {
 		p_err("%s: offguard maps in use (found by %s) have another layout than this offguard's; run 'offguard detach --all' first",
 		      what, inst.found_by);
@@ -445,10 +486,9 @@ int cmd_attach(int argc, char **argv)
 	for (i = 0; i < (unsigned int)nr_devs; i++) {
 		if (!ifindex[i])
 			continue;
-		req.dev_flags = og_dev_is_l3(devs[i]) ?
-				OG_CONF_NO_LINK_HDR : 0;
+		mask = dev_setup(devs[i], ifindex[i], hooks, &req);
 		for (h = 0; h < NR_DEV_HOOKS; h++) {
-			if (!(hooks & OG_HOOK_BIT(dev_hooks[h])))
+			if (!(mask & OG_HOOK_BIT(dev_hooks[h])))
 				continue;
 			if (attach_one(&inst, devs[i], ifindex[i], dev_hooks[h],
 				       &req))

@@ -117,17 +117,6 @@ static bool tp_has_rx_sk(void)
 	return cached;
 }
 
-/* Is this process in another mount namespace than init (ip netns exec)? */
-static bool private_mount_ns(void)
-{
-	char a[64] = "", b[64] = "";
-
-	if (readlink("/proc/self/ns/mnt", a, sizeof(a) - 1) < 0 ||
-	    readlink("/proc/1/ns/mnt", b, sizeof(b) - 1) < 0)
-		return false;
-	return strcmp(a, b) != 0;
-}
-
 /* <bpffs>/offguard/kdrop_<cookie> of this network namespace. */
 static int kdrop_pin(char *buf, size_t size)
 {
@@ -192,9 +181,14 @@ int og_kdrop_ensure(const struct og_instance *inst, const char *what)
 		goto out;
 	pr_info("%s: drop watcher started (tp_btf/kfree_skb, pinned at %s)\n",
 		what, pin);
-	if (!getenv("OFFGUARD_BPFFS") && private_mount_ns())
-		pr_info("%s: note: this bpffs belongs to a private mount namespace (ip netns exec?); the drop watcher ends with it. OFFGUARD_BPFFS can name a bpffs that outlives it\n",
-			what);
+	/*
+	 * A bpffs this very process had to mount is, more often than not,
+	 * the fresh /sys of `ip netns exec`: gone, with the pin, when the
+	 * command exits. Say so; on a host it is said once, the first time.
+	 */
+	if (og_bpffs_mounted_here())
+		pr_info("%s: note: %s was not mounted; if this runs in a private mount namespace (ip netns exec), the drop watcher pinned there stops when it exits: OFFGUARD_BPFFS can name a bpffs that outlives it\n",
+			what, og_bpffs());
 out:
 	/* the pin holds the link now; our reference goes */
 	bpf_link__destroy(link);

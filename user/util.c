@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -112,6 +114,13 @@ void og_report(bool fatal, const char *fmt, ...)
 		pr_warn("offguard: warning: %s\n", msg);
 }
 
+static bool bpffs_mounted_here;
+
+bool og_bpffs_mounted_here(void)
+{
+	return bpffs_mounted_here;
+}
+
 int og_bpffs_prepare(const char *what, bool fatal)
 {
 	int err;
@@ -134,6 +143,7 @@ int og_bpffs_prepare(const char *what, bool fatal)
 			return err;
 		}
 		pr_debug("mounted bpffs on %s\n", OG_BPFFS);
+		bpffs_mounted_here = true;
 	}
 	if (mkdir(og_pin_path(NULL), 0700) && errno != EEXIST) {
 		err = -errno;
@@ -314,4 +324,25 @@ bool og_dev_is_l3(const char *ifname)
 		l3 = ifr.ifr_hwaddr.sa_family == ARPHRD_NONE;
 	close(fd);
 	return l3;
+}
+
+const char *og_dev_driver(const char *ifname, char *buf, size_t size)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd, err;
+
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return NULL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	strcpy(ifr.ifr_name, ifname);
+	ifr.ifr_data = (void *)&info;
+	err = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	if (err)
+		return NULL;
+	snprintf(buf, size, "%s", info.driver);
+	return buf;
 }

@@ -9,6 +9,7 @@
 #define OG_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <net/if.h>
 
 struct btf;
@@ -41,6 +42,8 @@ void og_report(bool fatal, const char *fmt, ...)
  * the cause, prefixed by 'what' (e.g. "attach"), and returns -errno.
  */
 int og_bpffs_prepare(const char *what, bool fatal);
+/* true if this process mounted the bpffs (og_bpffs_prepare). */
+bool og_bpffs_mounted_here(void);
 /* true if the bpffs (see og_bpffs) is mounted (no side effects). */
 bool og_bpffs_mounted(void);
 /* The bpffs offguard pins in: $OFFGUARD_BPFFS, or /sys/fs/bpf. */
@@ -51,6 +54,8 @@ const char *og_bpffs(void);
  */
 const char *og_pin_path(const char *name);
 
+/* The device's driver name ("veth", "tun", ...) into buf, or NULL. */
+const char *og_dev_driver(const char *ifname, char *buf, size_t size);
 /* true for devices without a link header (TUN in IFF_TUN mode). */
 bool og_dev_is_l3(const char *ifname);
 

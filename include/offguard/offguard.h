@@ -161,6 +161,27 @@ struct og_dev_stats {
 #define OG_CONF_NO_LINK_HDR		(1U << 1)
 /* XDP attached in generic (skb) mode: GSO super-frames reach it whole. */
 #define OG_CONF_XDP_GENERIC		(1U << 2)
+/*
+ * XDP on a device whose frames may still be CHECKSUM_PARTIAL skbs (veth,
+ * TUN/TAP, generic mode): a checksum field holding the pseudo-header sum
+ * is a pending offload there, not a leaked one, and only the skb can
+ * tell. XDP hands such frames to tc ingress in struct og_xdp_meta.
+ */
+#define OG_CONF_XDP_DEFER_PARTIAL	(1U << 3)
+
+/*
+ * XDP -> tc ingress, in the frame's metadata area (data_meta): "the
+ * checksum field at csum_off holds the pseudo-header sum and the full sum
+ * fails; csum is what the field must hold if nothing completes it". tc
+ * ingress judges it with ip_summed and counts it under hook xdp.
+ */
+#define OG_XDP_META_MAGIC		0x4d58676fU	/* "ogXM" */
+
+struct og_xdp_meta {
+	__u32	magic;
+	__u16	csum_off;	/* from the start of the frame */
+	__u16	csum;		/* complete checksum, network order */
+};
 
 /*
  * Written by userspace at attach time, read by the program only when a
