@@ -111,7 +111,8 @@ $(OUTPUT)/selftests/unit_tests: $(OUTPUT)/selftests/unit_tests.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/selftests/prog_tests: $(OUTPUT)/selftests/prog_tests.o $(LIB_OBJS)
+$(OUTPUT)/selftests/prog_tests: $(OUTPUT)/selftests/prog_tests.o \
+				$(OUTPUT)/selftests/xdp_tests.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -6,6 +6,8 @@
 #   1. tc program ns/invocation over a no-op (BPF_PROG_TEST_RUN)
 #   2. 9000 B frames on a live veth: offguard vs no-op on the same device
 #   3. iperf3 Gb/s across veth, offguard on both hooks of both ends / none
+#   1b. XDP wire validator ns/frame over an XDP no-op (test-run, live
+#       frames) and full-checksum verify GB/s / memcpy GB/s
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$ROOT/.output/selftests
@@ -42,6 +44,20 @@ ip -n "$NS1" link set a0 up
 ip -n "$NS2" link set b0 up
 ip -n "$NS1" -6 addr add fd77::1/64 dev a0 nodad
 ip -n "$NS2" -6 addr add fd77::2/64 dev b0 nodad
+
+echo
+echo "== 1b. XDP wire validator (og_xdp) over an XDP no-op"
+# Inside a namespace: live frames are passed to that namespace's lo,
+# whose stack drops them (not addressed to it) and nothing leaves.
+ip -n "$NS2" link set lo up
+ip netns exec "$NS2" "$OUT/bench_prog" xdp-testrun ||
+	echo "# XDP test-run measurement failed"
+echo
+ip netns exec "$NS2" "$OUT/bench_prog" xdp-live ||
+	echo "# XDP live-frames measurement failed"
+echo
+ip netns exec "$NS2" "$OUT/bench_prog" xdp-csum ||
+	echo "# XDP checksum throughput measurement failed"
 
 echo
 echo "== 2. jumbo frames on a live veth (frames in page frags: copy path)"

@@ -1142,6 +1142,8 @@ static void test_mutation_fuzz(struct env *e)
 	og_test_end();
 }
 
+void og_xdp_tests(const char *filter);	/* xdp_tests.c */
+
 int main(int argc, char **argv)
 {
 	struct env e = {};
@@ -1173,6 +1175,7 @@ int main(int argc, char **argv)
 	test_mutation_fuzz(&e);
 	test_repair_fuzz(&e);
 	test_corpus_chksums(&e, getenv("OG_ROOT") ? getenv("OG_ROOT") : ".");
+	og_xdp_tests(argc < 2 ? NULL : argv[1]);
 
 	tc_guard__destroy(e.fix);
 	tc_guard__destroy(e.prod);
