@@ -29,10 +29,13 @@
 #     (a host's capture of its own offloaded TCP: every outbound checksum
 #     is the pseudo-header seed) arrives with every checksum right, and
 #     only the checksum fields changed; ip4-tcp-bad-chksum (a checksum that
-#     claims to be complete) arrives byte-equal. The capture runs on the
-#     receiving veth: packet taps run in __netif_receive_skb_core, after
-#     native XDP (veth's NAPI poll) and after generic XDP, so they see what
-#     XDP passed -- shown here too: the seeds differ from the trace.
+#     claims to be complete) arrives byte-equal. On a veth, XDP cannot
+#     tell a leaked partial checksum from a CHECKSUM_PARTIAL skb's pending
+#     one, so it hands the verdict to tc ingress (attached with it), which
+#     reads ip_summed and repairs there. Packet taps run before tc
+#     ingress, so the capture is taken after it: a classic tc ingress
+#     filter (which runs after offguard's tcx program) mirrors every
+#     frame to a third veth, captured on its far end.
 #
 # Frames are sent by og_replay (AF_PACKET; why not tcpreplay: see
 # selftests/tools/og_replay.c). IPv6 is off in the namespace, and the
@@ -402,12 +405,24 @@ if ! pair "$NS" "$S2" "$R2" repair; then
 	og_fail co_repair_attach "offguard attach $R2 --hook xdp --policy repair failed"
 	exit 0
 fi
+og_name M1
+og_name M2
+if ! og_veth "$NS" "$M1" "$NS" "$M2" ||
+	! ip -n "$NS" link set "$M1" mtu "$MTU" ||
+	! ip -n "$NS" link set "$M2" mtu "$MTU" ||
+	! ip netns exec "$NS" tc qdisc add dev "$R2" clsact ||
+	! ip netns exec "$NS" tc filter add dev "$R2" ingress pref 49000 \
+		protocol all u32 match u32 0 0 \
+		action mirred egress mirror dev "$M1"; then
+	og_fail co_repair_mirror "cannot mirror $R2's ingress (after tc) to $M1"
+	exit 0
+fi
 cap_replay()
 {
 	local name=$1 f=$2
 
 	shift 2
-	if ! og_cap_start "$NS" "$R2" "$OG_TMP/rep.cap" -Q in; then
+	if ! og_cap_start "$NS" "$M2" "$OG_TMP/rep.cap" -Q in; then
 		og_fail "$name" "tcpdump did not start"
 		return 1
 	fi
