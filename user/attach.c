@@ -170,7 +170,7 @@ static int attach_prog(struct og_instance *inst, __u32 ifindex,
 		return og_clsact_attach(inst->prog_fd[hook], ifindex, hook);
 	}
 	err = og_xdp_attach(inst, ifindex, conf->attach_mode, &conf->prog_id);
-	if (err && req->dev_xdp_mode == OG_ATTACH_NONE &&
+	if (err == -EOPNOTSUPP && req->dev_xdp_mode == OG_ATTACH_NONE &&
 	    conf->attach_mode == OG_ATTACH_XDP) {
 		/* no native XDP in this driver: generic mode, said so */
 		pr_debug("ifindex %u: native XDP: %s; trying generic mode\n",
@@ -268,6 +268,10 @@ static int attach_one(struct og_instance *inst, const char *ifname,
 		if (err == -ESTALE)
 			p_err("attach %s: hook %s: offguard maps in use have another layout than this offguard's; run 'offguard detach --all' first",
 			      ifname, hname);
+		else if (hook == OG_HOOK_XDP &&
+			 (err == -EBUSY || err == -EEXIST))
+			p_err("attach %s: hook xdp: another XDP program is attached outside libxdp's dispatcher; offguard does not replace it",
+			      ifname);
 		else
 			p_err("attach %s: hook %s (%s): %s", ifname, hname,
 			      og_attach_mode_name(conf.attach_mode),
@@ -487,6 +491,18 @@ int cmd_attach(int argc, char **argv)
 		if (!ifindex[i])
 			continue;
 		mask = dev_setup(devs[i], ifindex[i], hooks, &req);
+		/*
+		 * tc ingress added only for XDP's sake: attach XDP first,
+		 * and no tc ingress if XDP could not be attached.
+		 */
+		if ((mask & ~hooks) & OG_HOOK_BIT(OG_HOOK_TC_INGRESS)) {
+			mask &= ~OG_HOOK_BIT(OG_HOOK_XDP);
+			if (attach_one(&inst, devs[i], ifindex[i],
+				       OG_HOOK_XDP, &req)) {
+				rc = OG_EXIT_FAIL;
+				continue;
+			}
+		}
 		for (h = 0; h < NR_DEV_HOOKS; h++) {
 			if (!(mask & OG_HOOK_BIT(dev_hooks[h])))
 				continue;
