@@ -21,6 +21,12 @@
  * summing again; any other wrong checksum claims to be complete and is
  * corruption: counted, never rewritten. strict also drops truncated and
  * bad-checksum frames that were not repaired.
+ *
+ * On veth and TUN/TAP (and in generic mode) a frame here may still be a
+ * CHECKSUM_PARTIAL skb whose field legitimately holds the pseudo-header
+ * sum, and completing it would corrupt it. There the leaked-partial
+ * verdict goes to tc ingress with the frame (og_xdp_defer), which sees
+ * ip_summed; XDP neither counts nor rewrites it.
  */
 #define OG_CTX_XDP
 #include "vmlinux.h"
