@@ -35,6 +35,7 @@ static const struct cmd cmds[] = {
 	{ "detach",	cmd_detach,	"remove them again (--all: full reset)" },
 	{ "stats",	cmd_stats,	"statistics and rule counters per device" },
 	{ "status",	cmd_status,	"features, and what is attached where" },
+	{ "report",	cmd_report,	"per-device offload mismatches: diagnosis and fix" },
 	{ "dump",	cmd_dump,	"sampled offending packets to a pcapng file" },
 	{ "demo",	cmd_demo,	"self-contained showcase in private netns" },
 	{ "help",	cmd_help,	"this text, or a command's help" },

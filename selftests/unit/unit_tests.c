@@ -14,6 +14,7 @@
 #include "testing.h"
 #include "../bpf/csum.h"
 #include "pcapng.h"
+#include "diagnose.h"
 
 struct og_test_state og_t;
 
@@ -462,6 +463,160 @@ static void test_pcapng_write_error(void)
 	og_test_end();
 }
 
+/*
+ * report's diagnosis, on fixtures: each case is one or two devices with
+ * features and counters, and the exact set of "device:id:severity" the
+ * diagnosis must produce -- nothing more, nothing less.
+ */
+#define ALL_TX	(OG_DF_TX_CSUM_IPV4 | OG_DF_TX_CSUM_IPV6 | OG_DF_TX_CSUM_HW)
+#define ALL_SEG	(OG_DF_TSO | OG_DF_TSO6 | OG_DF_USO | OG_DF_GSO)
+
+static void diag_dev(struct og_diag_dev *d, __u32 ifindex, const char *name,
+		     const char *kind, __u32 mtu, __u32 active, __u32 avail)
+{
+	memset(d, 0, sizeof(*d));
+	d->info.ifindex = ifindex;
+	snprintf(d->info.name, sizeof(d->info.name), "%s", name);
+	snprintf(d->info.kind, sizeof(d->info.kind), "%s", kind);
+	snprintf(d->info.driver, sizeof(d->info.driver), "%s", kind);
+	d->info.mtu = mtu;
+	d->info.have_features = true;
+	d->info.feat_active = active;
+	d->info.feat_available = avail;
+	d->info.feat_requested = active;
+	d->have_info = true;
+	d->watched = true;
+	/* traffic seen: a device nobody sent through proves nothing */
+	d->st[OG_HOOK_TC_INGRESS].packets = 1000;
+}
+
+static void diag_count(struct og_diag_dev *d, enum og_hook h,
+		       enum og_reason r, __u64 packets, __u64 repaired)
+{
+	d->reason[h][r].packets = packets;
+	d->reason[h][r].bytes = packets * 100;
+	d->reason[h][r].repaired = repaired;
+}
+
+/* "name:id:severity ..." of the findings, in the order produced. */
+static void diag_expect(const char *name, struct og_diag_dev *devs,
+			unsigned int nr, const char *want, const char *fix_has)
+{
+	struct og_finding *f = NULL;
+	unsigned int nf = 0, k;
+	char got[512] = "";
+	size_t n = 0;
+
+	og_test_begin(name);
+	if (ASSERT_OK(og_diagnose(devs, nr, &f, &nf), "og_diagnose")) {
+		for (k = 0; k < nf && n < sizeof(got); k++)
+			n += snprintf(got + n, sizeof(got) - n, "%s%s:%s:%s",
+				      k ? " " : "", devs[f[k].dev].info.name,
+				      f[k].id, og_severity_name(f[k].severity));
+		if (strcmp(got, want))
+			OG_FAILF("findings: got '%s', want '%s'", got, want);
+		for (k = 0; k < nf; k++) {
+			if (!f[k].summary[0] || !f[k].fix[0] || !f[k].nr_ev)
+				OG_FAILF("%s: summary, fix and evidence required",
+					 f[k].id);
+		}
+		if (fix_has && (!nf || !strstr(f[0].fix, fix_has)))
+			OG_FAILF("fix '%.120s' lacks '%s'", nf ? f[0].fix : "",
+				 fix_has);
+	}
+	free(f);
+	og_test_end();
+}
+
+static void test_diagnose(void)
+{
+	struct og_diag_dev d[3];
+
+	diag_dev(&d[0], 2, "veth0", "veth", 1500, ALL_TX | ALL_SEG,
+		 ALL_TX | ALL_SEG);
+	diag_expect("unit/diag_clean", d, 1, "", NULL);
+
+	/* tx checksumming off, the device can: the kernel pays */
+	diag_dev(&d[0], 2, "up0", "veth", 1500, ALL_SEG, ALL_TX | ALL_SEG);
+	diag_count(&d[0], OG_HOOK_TC_EGRESS, OG_PARTIAL_NO_TX_CSUM, 40, 0);
+	diag_expect("unit/diag_tx_csum_off_fixable", d, 1,
+		    "up0:tx_csum_in_software:warning", "ethtool -K up0 tx on");
+	/* the device cannot: information only */
+	diag_dev(&d[0], 2, "up0", "dummy", 1500, 0, 0);
+	diag_count(&d[0], OG_HOOK_TC_EGRESS, OG_PARTIAL_NO_TX_CSUM, 40, 0);
+	diag_expect("unit/diag_tx_csum_cannot", d, 1,
+		    "up0:tx_csum_in_software:info", NULL);
+	/* a TUN's offloads are its reader's to accept */
+	diag_dev(&d[0], 7, "tun0", "tun", 1500, 0, ALL_TX | ALL_SEG);
+	diag_count(&d[0], OG_HOOK_TC_EGRESS, OG_PARTIAL_NO_TX_CSUM, 4, 0);
+	diag_expect("unit/diag_tx_csum_tun_reader", d, 1,
+		    "tun0:tx_csum_in_software:warning", "TUNSETOFFLOAD");
+
+	diag_dev(&d[0], 2, "up0", "veth", 1500, ALL_TX, ALL_TX | ALL_SEG);
+	diag_count(&d[0], OG_HOOK_TC_EGRESS, OG_GSO_NO_TSO, 9, 0);
+	d[0].st[OG_HOOK_TC_EGRESS].gso_tcpv4 = 9;
+	diag_expect("unit/diag_gso_software", d, 1,
+		    "up0:gso_in_software:warning", "tso on");
+
+	/* the classic writer bug, observed, then repaired */
+	diag_dev(&d[0], 5, "tap0", "tun", 1500, ALL_TX | ALL_SEG,
+		 ALL_TX | ALL_SEG);
+	diag_count(&d[0], OG_HOOK_TC_INGRESS, OG_PARTIAL_BAD_SEED, 20, 0);
+	d[0].st[OG_HOOK_TC_INGRESS].seed_variant[OG_SEED_FULL_CSUM] = 20;
+	diag_expect("unit/diag_writer_full_csum", d, 1,
+		    "tap0:writer_bad_seed:error",
+		    "offguard attach tap0 --hook tc-ingress --policy repair");
+	diag_count(&d[0], OG_HOOK_TC_INGRESS, OG_PARTIAL_BAD_SEED, 20, 20);
+	diag_expect("unit/diag_writer_repaired", d, 1,
+		    "tap0:writer_bad_seed:warning", "fix the writer");
+
+	diag_dev(&d[0], 5, "tap0", "tun", 1500, ALL_TX | ALL_SEG,
+		 ALL_TX | ALL_SEG);
+	diag_count(&d[0], OG_HOOK_TC_INGRESS, OG_GSO_TYPE_MISMATCH, 3, 0);
+	diag_count(&d[0], OG_HOOK_TC_INGRESS, OG_GSO_SIZE_EXCEEDS_MTU, 7, 0);
+	diag_expect("unit/diag_writer_metadata_and_mtu", d, 1,
+		    "tap0:writer_bad_metadata:error tap0:gso_exceeds_mtu:error",
+		    "--policy strict");
+
+	/* a tap with jumbo frames bridged to a 1500 uplink */
+	diag_dev(&d[0], 4, "br0", "bridge", 1500, ALL_TX | ALL_SEG,
+		 ALL_TX | ALL_SEG);
+	diag_dev(&d[1], 5, "tap0", "tun", 9000, ALL_TX | ALL_SEG,
+		 ALL_TX | ALL_SEG);
+	diag_dev(&d[2], 6, "eth0", "", 1500, ALL_TX | ALL_SEG,
+		 ALL_TX | ALL_SEG);
+	d[1].info.master = 4;
+	d[2].info.master = 4;
+	diag_expect("unit/diag_bridge_mtu", d, 3, "tap0:mtu_mismatch:warning",
+		    "ip link set tap0 mtu 1500");
+
+	/* UDP GSO through a device without tx checksum */
+	diag_dev(&d[0], 2, "up0", "veth", 1500, OG_DF_USO, ALL_TX | ALL_SEG);
+	d[0].st[OG_HOOK_TC_EGRESS].gso_udp_l4 = 12;
+	diag_expect("unit/diag_udp_gso_no_tx_csum", d, 1,
+		    "up0:udp_gso_no_tx_csum:warning", "ethtool -K up0 tx on");
+
+	/* folklore: tx off for nothing */
+	diag_dev(&d[0], 2, "veth1", "veth", 1500, ALL_SEG, ALL_TX | ALL_SEG);
+	diag_expect("unit/diag_tx_off_without_cause", d, 1,
+		    "veth1:tx_csum_off_without_cause:warning",
+		    "ethtool -K veth1 tx on");
+	/* ... unless a checksum fault was seen there */
+	diag_count(&d[0], OG_HOOK_TC_INGRESS, OG_L4_BAD_CSUM, 1, 0);
+	diag_expect("unit/diag_tx_off_with_cause", d, 1, "", NULL);
+
+	/* the wire, and the kernel's drops */
+	diag_dev(&d[0], 3, "eth1", "", 1500, ALL_TX | ALL_SEG,
+		 ALL_TX | ALL_SEG);
+	diag_count(&d[0], OG_HOOK_XDP, OG_WIRE_LEAKED_PARTIAL, 6, 0);
+	diag_count(&d[0], OG_HOOK_XDP, OG_WIRE_L4_BAD_CSUM, 2, 0);
+	diag_count(&d[0], OG_HOOK_XDP, OG_WIRE_OVERSIZE, 1, 0);
+	diag_count(&d[0], OG_HOOK_KDROP, OG_KDROP_TCP_CSUM, 2, 0);
+	diag_expect("unit/diag_wire_and_kdrop", d, 1,
+		    "eth1:wire_leaked_partial:error eth1:wire_bad_checksums:warning eth1:wire_oversize:warning eth1:kernel_checksum_drops:warning",
+		    "--hook xdp --policy repair");
+}
+
 int main(void)
 {
 	test_rfc1071_example();
@@ -473,5 +628,6 @@ int main(void)
 	test_random_verify();
 	test_pcapng_roundtrip();
 	test_pcapng_write_error();
+	test_diagnose();
 	return og_t.fails ? 1 : 0;
 }
