@@ -8,13 +8,21 @@
  * document of the same shape whose numbers are the deltas over the
  * interval, plus "interval_s": N at the top (rate = value / interval_s).
  * Text shows per-second rates with one decimal, under a header line.
+ *
+ * --prometheus prints the same snapshot in the Prometheus text exposition
+ * format 0.0.4, for node_exporter's textfile collector; --prometheus-file
+ * writes it to a file atomically. See "Prometheus" below.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 
 #include "offguard/offguard.h"
@@ -26,7 +34,8 @@
 #include "util.h"
 
 static const char stats_usage[] =
-	"offguard stats [DEV...] [-j] [-i SECONDS [-c COUNT]]";
+	"offguard stats [DEV...] [-j | --prometheus | --prometheus-file PATH]\n"
+	"                       [-i SECONDS [-c COUNT]]";
 
 struct hook_data {
 	bool			have_stats;
@@ -499,6 +508,297 @@ static void print_snap(const struct snapshot *s, unsigned int interval)
 		print_text(s, interval);
 }
 
+/*
+ * Prometheus: the text exposition format 0.0.4, as node_exporter's
+ * textfile collector reads it. Counters are cumulative (Prometheus takes
+ * rates itself), the numbers of the same snapshot stats -j prints, and no
+ * sample carries a timestamp: the textfile collector refuses them.
+ *
+ * Every series has the labels device (the name now; "" when the device
+ * is gone, as -j's null), ifindex (which tells two gone devices apart)
+ * and hook, then at most one more. A family's # HELP and # TYPE come once,
+ * right before its first sample; a family with no sample is left out.
+ * Which series exist follows -j: a hook is listed once it has data, a
+ * reason once it matched (so a reason's series appears at its first
+ * count), checksum, GSO and seed-variant breakdowns on tc hooks only,
+ * packets, bytes and l4_verified on tc and xdp, reasons only on kdrop.
+ */
+struct prom_out {
+	FILE			*f;
+	const char		*last_family;	/* whose header is written */
+	/* names taken once, so one device keeps one label in every family */
+	char			(*ifname)[IF_NAMESIZE];
+};
+
+enum prom_hooks {
+	PROM_TC		= 1U << 0,
+	PROM_XDP	= 1U << 1,
+};
+
+/* A per device and hook statistic of og_dev_stats, as one series. */
+struct prom_stat {
+	const char	*name;
+	const char	*help;
+	size_t		off;		/* of the __u64 in og_dev_stats */
+	unsigned int	hooks;		/* PROM_* */
+	const char	*label;		/* the extra label, or NULL */
+	const char	*value;
+};
+
+#define ST(field)	offsetof(struct og_dev_stats, field)
+#define H_CSUM		"Packets seen by a tc hook, by the skb's checksum state (ip_summed)."
+#define H_GSO		"GSO packets seen by a tc hook, by gso_type (the types " \
+			"partition all GSO packets)."
+#define H_SEED		"partial_bad_seed packets by diagnosed seed variant."
+
+static const struct prom_stat prom_stats[] = {
+	{ "offguard_packets_total", "Packets seen by the hook.",
+	  ST(packets), PROM_TC | PROM_XDP, NULL, NULL },
+	{ "offguard_bytes_total", "Bytes of the packets seen by the hook.",
+	  ST(bytes), PROM_TC | PROM_XDP, NULL, NULL },
+	{ "offguard_csum_packets_total", H_CSUM, ST(csum_none), PROM_TC,
+	  "state", "none" },
+	{ "offguard_csum_packets_total", H_CSUM, ST(csum_unnecessary), PROM_TC,
+	  "state", "unnecessary" },
+	{ "offguard_csum_packets_total", H_CSUM, ST(csum_complete), PROM_TC,
+	  "state", "complete" },
+	{ "offguard_csum_packets_total", H_CSUM, ST(csum_partial), PROM_TC,
+	  "state", "partial" },
+	{ "offguard_gso_packets_total", H_GSO, ST(gso_tcpv4), PROM_TC,
+	  "type", "tcpv4" },
+	{ "offguard_gso_packets_total", H_GSO, ST(gso_tcpv6), PROM_TC,
+	  "type", "tcpv6" },
+	{ "offguard_gso_packets_total", H_GSO, ST(gso_udp_l4), PROM_TC,
+	  "type", "udp_l4" },
+	{ "offguard_gso_packets_total", H_GSO, ST(gso_other), PROM_TC,
+	  "type", "other" },
+	{ "offguard_gso_segments_total",
+	  "Sum of the gso_segs of GSO packets as the kernel holds it (0 on DODGY packets).",
+	  ST(gso_segs), PROM_TC, NULL, NULL },
+	{ "offguard_dodgy_packets_total",
+	  "GSO packets marked DODGY (metadata from an untrusted writer).",
+	  ST(dodgy), PROM_TC, NULL, NULL },
+	{ "offguard_l4_verified_total",
+	  "Packets whose full L4 checksum offguard summed.",
+	  ST(l4_verified), PROM_TC | PROM_XDP, NULL, NULL },
+	{ "offguard_seed_variant_packets_total", H_SEED,
+	  ST(seed_variant[OG_SEED_FULL_CSUM]), PROM_TC, "variant", "full_csum" },
+	{ "offguard_seed_variant_packets_total", H_SEED,
+	  ST(seed_variant[OG_SEED_LENGTHLESS]), PROM_TC, "variant",
+	  "lengthless_seed" },
+	{ "offguard_seed_variant_packets_total", H_SEED,
+	  ST(seed_variant[OG_SEED_ZERO]), PROM_TC, "variant", "zero" },
+	{ "offguard_seed_variant_packets_total", H_SEED,
+	  ST(seed_variant[OG_SEED_OTHER]), PROM_TC, "variant", "other" },
+};
+
+#undef ST
+
+/* A rule counter of og_counters, as one series per reason. */
+struct prom_reason {
+	const char	*name;
+	const char	*help;
+	size_t		off;		/* of the __u64 in og_counter */
+};
+
+static const struct prom_reason prom_reasons[] = {
+	{ "offguard_reason_packets_total",
+	  "Packets that raised the reason (rule) at the hook.",
+	  offsetof(struct og_counter, packets) },
+	{ "offguard_reason_bytes_total",
+	  "Bytes of the packets that raised the reason at the hook.",
+	  offsetof(struct og_counter, bytes) },
+	{ "offguard_reason_repaired_total",
+	  "Packets repaired for the reason (repair and strict policies, proven repairs only).",
+	  offsetof(struct og_counter, repaired) },
+	{ "offguard_reason_dropped_total",
+	  "Packets dropped that had raised the reason (strict policy).",
+	  offsetof(struct og_counter, dropped) },
+};
+
+/*
+ * A label value: backslash, double quote and newline escaped, as the
+ * format asks. Interface names may hold '"' and '\\' (the kernel refuses
+ * only '/', ':' and white space) and any byte: one that is not valid
+ * UTF-8 would make the collector refuse the whole file, so it is written
+ * as the text \\xNN instead.
+ */
+static void prom_label_value(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned int n = 0, i;
+
+		if (*p == '\\' || *p == '"') {
+			fputc('\\', f);
+			fputc(*p++, f);
+			continue;
+		}
+		if (*p == '\n') {
+			fputs("\\n", f);
+			p++;
+			continue;
+		}
+		if (*p < 0x80) {
+			fputc(*p++, f);
+			continue;
+		}
+		/* the length a lead byte announces; overlongs and surrogates are invalid */
+		if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 2;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 3;
+		for (i = 1; n && i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				n = 0;
+		if (n && ((p[0] == 0xe0 && p[1] < 0xa0) ||
+			  (p[0] == 0xed && p[1] > 0x9f) ||
+			  (p[0] == 0xf0 && p[1] < 0x90) ||
+			  (p[0] == 0xf4 && p[1] > 0x8f)))
+			n = 0;
+		if (!n) {
+			fprintf(f, "\\\\x%02x", *p++);
+			continue;
+		}
+		fwrite(p, 1, n + 1, f);
+		p += n + 1;
+	}
+}
+
+static void prom_header(struct prom_out *po, const char *name,
+			const char *type, const char *help)
+{
+	if (po->last_family && !strcmp(po->last_family, name))
+		return;
+	fprintf(po->f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	po->last_family = name;
+}
+
+static void prom_sample(struct prom_out *po, unsigned int dev,
+			const struct dev_data *d, unsigned int hook,
+			const char *label, const char *value, __u64 v)
+{
+	fputs("{device=\"", po->f);
+	prom_label_value(po->f, po->ifname[dev]);
+	fprintf(po->f, "\",ifindex=\"%u\",hook=\"%s\"", d->ifindex,
+		og_hook_name(hook));
+	if (label) {
+		fprintf(po->f, ",%s=\"", label);
+		prom_label_value(po->f, value);
+		fputc('"', po->f);
+	}
+	fprintf(po->f, "} %llu\n", (unsigned long long)v);
+}
+
+/* The hooks -j lists for a device: those with data and a name. */
+static bool prom_hook_listed(const struct hook_data *hd, unsigned int hook)
+{
+	return (hd->have_stats || hd->have_reasons) && og_hook_name(hook);
+}
+
+static bool prom_stat_applies(const struct prom_stat *ps, unsigned int hook)
+{
+	if (og_hook_is_tc(hook))
+		return ps->hooks & PROM_TC;
+	return hook == OG_HOOK_XDP && (ps->hooks & PROM_XDP);
+}
+
+/*
+ * One exposition of snapshot s, read at 'now' (CLOCK_REALTIME). Family by
+ * family, so each family's samples follow its header; within one, by
+ * device (ifindex) and hook. Returns 0, or -errno of a failed write.
+ */
+static int prom_write(FILE *f, const struct snapshot *s,
+		      const struct timespec *now)
+{
+	struct prom_out po = { .f = f };
+	unsigned int i, h, k, r;
+
+	po.ifname = calloc(s->nr ? s->nr : 1, sizeof(*po.ifname));
+	if (!po.ifname)
+		return -ENOMEM;
+	for (i = 0; i < s->nr; i++)
+		if (!og_ifname(s->dev[i].ifindex, po.ifname[i]))
+			po.ifname[i][0] = '\0';
+
+	/* context before counters: what each hook is judged under now */
+	for (i = 0; i < s->nr; i++) {
+		for (h = 0; h < __OG_HOOK_MAX; h++) {
+			const struct hook_data *hd = &s->dev[i].hook[h];
+
+			if (!prom_hook_listed(hd, h) || !hd->have_policy ||
+			    !og_policy_name(hd->policy))
+				continue;
+			prom_header(&po, "offguard_policy_info", "gauge",
+				    "The policy the hook's counters are taken under now (1); "
+				    "no series: not attached.");
+			fputs("offguard_policy_info", f);
+			prom_sample(&po, i, &s->dev[i], h, "policy",
+				    og_policy_name(hd->policy), 1);
+		}
+	}
+	for (k = 0; k < sizeof(prom_stats) / sizeof(prom_stats[0]); k++) {
+		const struct prom_stat *ps = &prom_stats[k];
+
+		for (i = 0; i < s->nr; i++) {
+			for (h = 0; h < __OG_HOOK_MAX; h++) {
+				const struct hook_data *hd = &s->dev[i].hook[h];
+				__u64 v;
+
+				if (!prom_hook_listed(hd, h) ||
+				    !prom_stat_applies(ps, h))
+					continue;
+				memcpy(&v, (const char *)&hd->st + ps->off,
+				       sizeof(v));
+				prom_header(&po, ps->name, "counter", ps->help);
+				fputs(ps->name, f);
+				prom_sample(&po, i, &s->dev[i], h, ps->label,
+					    ps->value, v);
+			}
+		}
+	}
+	for (k = 0; k < sizeof(prom_reasons) / sizeof(prom_reasons[0]); k++) {
+		const struct prom_reason *pr = &prom_reasons[k];
+
+		for (i = 0; i < s->nr; i++) {
+			for (h = 0; h < __OG_HOOK_MAX; h++) {
+				const struct hook_data *hd = &s->dev[i].hook[h];
+
+				if (!prom_hook_listed(hd, h))
+					continue;
+				for (r = 0; r < __OG_REASON_MAX; r++) {
+					const struct og_counter *c = &hd->reason[r];
+					__u64 v;
+
+					if (!c->packets || !og_reason_name(r))
+						continue;
+					memcpy(&v, (const char *)c + pr->off,
+					       sizeof(v));
+					prom_header(&po, pr->name, "counter",
+						    pr->help);
+					fputs(pr->name, f);
+					prom_sample(&po, i, &s->dev[i], h,
+						    "reason", og_reason_name(r),
+						    v);
+				}
+			}
+		}
+	}
+	prom_header(&po, "offguard_snapshot_timestamp_seconds", "gauge",
+		    "When offguard read these counters (Unix time).");
+	fprintf(f, "offguard_snapshot_timestamp_seconds %lld.%03ld\n",
+		(long long)now->tv_sec, now->tv_nsec / 1000000);
+	free(po.ifname);
+	/* a full disk shows at the flush: errno names it */
+	errno = 0;
+	if (fflush(f) || ferror(f))
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -564,6 +864,144 @@ static int run_interval(const struct og_instance *inst,
 	return OG_EXIT_OK;
 }
 
+/* Words for a file error: og_errstr reads EACCES as "need root". */
+static const char *file_errstr(int err)
+{
+	if (err == -EACCES || err == -EPERM)
+		return "permission denied";
+	return og_errstr(err);
+}
+
+/*
+ * Write the exposition to PATH atomically: PATH.tmp, fsync, rename, so
+ * the collector reads either the last file or this one, never a part.
+ * PATH.tmp does not end in .prom, so the collector never reads it; one
+ * left by a crash is overwritten by the next run. Errors name the file
+ * and the cause, and leave no PATH.tmp behind.
+ */
+static int prom_write_file(const char *path, const struct snapshot *s,
+			   const struct timespec *now)
+{
+	size_t len = strlen(path) + sizeof(".tmp");
+	const char *step = "create";
+	struct stat sb;
+	FILE *f = NULL;
+	int fd, err = 0;
+	char *tmp;
+
+	/* said before PATH.tmp is made beside it, not after, by rename */
+	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
+		p_err("stats: cannot write %s: %s", path, og_errstr(-EISDIR));
+		return -EISDIR;
+	}
+	tmp = malloc(len);
+	if (!tmp) {
+		p_err("stats: %s: out of memory", path);
+		return -ENOMEM;
+	}
+	snprintf(tmp, len, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = -errno;
+		p_err("stats: cannot create %s: %s", tmp, file_errstr(err));
+		goto out;
+	}
+	step = "write";
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	err = prom_write(f, s, now);
+	if (err)
+		goto fail;
+	step = "fsync";
+	if (fsync(fileno(f))) {
+		err = -errno;
+		goto fail;
+	}
+	step = "close";
+	err = fclose(f) ? -errno : 0;
+	f = NULL;
+	if (err)
+		goto fail;
+	if (rename(tmp, path)) {
+		err = -errno;
+		p_err("stats: cannot rename %s to %s: %s", tmp, path,
+		      file_errstr(err));
+		unlink(tmp);
+	}
+	goto out;
+fail:
+	p_err("stats: cannot %s %s: %s", step, tmp, file_errstr(err));
+	if (f)
+		fclose(f);
+	unlink(tmp);
+out:
+	free(tmp);
+	return err;
+}
+
+/* One exposition of what is counted now, to PATH or (NULL) stdout. */
+static int prom_once(const struct og_instance *inst,
+		     const struct dev_filter *f, const char *path)
+{
+	struct snapshot snap = {};
+	struct timespec now;
+	int err;
+
+	err = snap_read(inst, f, &snap);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (err) {
+		p_err("stats: cannot read counters: %s", og_errstr(err));
+	} else if (path) {
+		err = prom_write_file(path, &snap, &now);
+	} else {
+		err = prom_write(stdout, &snap, &now);
+		if (err)
+			p_err("stats: cannot write to stdout: %s",
+			      file_errstr(err));
+	}
+	snap_free(&snap);
+	return err;
+}
+
+/*
+ * --prometheus-file PATH -i N: rewrite PATH now and every N seconds
+ * (cumulative counters: Prometheus takes rates itself), COUNT times in
+ * all with -c. A collector that cannot run a command on its own gets a
+ * fresh file this way. The first write must succeed (a wrong PATH ends
+ * here, exit 1); later failures (a full disk) are reported and tried
+ * again at the next interval, and make the exit status 1.
+ */
+static int run_prom_interval(const struct og_instance *inst,
+			     const struct dev_filter *f, const char *path,
+			     unsigned int interval, unsigned int count)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned int done = 1;
+	struct timespec next;
+	bool failed = false;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (prom_once(inst, f, path))
+		return OG_EXIT_FAIL;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!stop && (!count || done < count)) {
+		next.tv_sec += interval;
+		if (!sleep_until(&next))
+			break;
+		if (prom_once(inst, f, path))
+			failed = true;
+		done++;
+	}
+	return failed ? OG_EXIT_FAIL : OG_EXIT_OK;
+}
+
 static void stats_help(void)
 {
 	printf("usage: %s\n"
@@ -575,7 +1013,14 @@ static void stats_help(void)
 	       "                          rates per second, JSON as one line per interval\n"
 	       "                          with the deltas and \"interval_s\"\n"
 	       "  -c, --count COUNT       stop after COUNT intervals (default: until Ctrl-C)\n"
-	       "  -j, -p                  JSON (DESIGN §6 shape), pretty JSON\n",
+	       "  -j, -p                  JSON (DESIGN §6 shape), pretty JSON\n"
+	       "  --prometheus            Prometheus text format 0.0.4 (node_exporter's\n"
+	       "                          textfile collector): cumulative counters\n"
+	       "                          offguard_*_total, labels device, ifindex, hook,\n"
+	       "                          reason; device=\"\" for a device that is gone\n"
+	       "  --prometheus-file PATH  the same, written to PATH atomically (PATH.tmp,\n"
+	       "                          fsync, rename); with -i, rewritten every interval\n"
+	       "                          (-c: that many writes)\n",
 	       stats_usage);
 }
 
@@ -584,14 +1029,18 @@ int cmd_stats(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "interval",	required_argument, NULL, 'i' },
 		{ "count",	required_argument, NULL, 'c' },
+		{ "prometheus",	no_argument,	   NULL, 'P' },
+		{ "prometheus-file", required_argument, NULL, 'F' },
 		OG_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned int interval = 0, count = 0, i;
 	struct dev_filter filter = {};
 	struct snapshot snap = {};
+	const char *prom_path = NULL;
 	struct og_instance inst;
 	bool have_count = false;
+	bool prom = false;
 	int c, err, rc = OG_EXIT_OK;
 
 	og_getopt_reset();
@@ -616,6 +1065,16 @@ int cmd_stats(int argc, char **argv)
 						      optarg);
 			have_count = true;
 			break;
+		case 'P':
+			prom = true;
+			break;
+		case 'F':
+			if (!*optarg)
+				return og_usage_error(stats_usage,
+						      "stats: --prometheus-file needs a path");
+			prom_path = optarg;
+			prom = true;
+			break;
 		default:
 			return og_bad_option("stats", stats_usage, c, argc,
 					     argv);
@@ -624,6 +1083,18 @@ int cmd_stats(int argc, char **argv)
 	if (have_count && !interval)
 		return og_usage_error(stats_usage,
 				      "stats: -c needs -i SECONDS");
+	/* -j may also come before the command: og_json says either way */
+	if (prom && og_json)
+		return og_usage_error(stats_usage,
+				      "stats: --prometheus and -j/-p exclude each other");
+	/*
+	 * Expositions one after the other on stdout are no exposition (the
+	 * same series twice), and interval deltas are not what Prometheus
+	 * wants: it takes rates itself. Intervals rewrite a file instead.
+	 */
+	if (prom && interval && !prom_path)
+		return og_usage_error(stats_usage,
+				      "stats: --prometheus with -i needs --prometheus-file PATH");
 	if (og_check_root()) {
 		p_err("stats: %s", og_errstr(-EPERM));
 		return OG_EXIT_FAIL;
@@ -658,6 +1129,16 @@ int cmd_stats(int argc, char **argv)
 	}
 	og_instance_pin(&inst, "stats", false);
 
+	if (prom && interval) {
+		rc = run_prom_interval(&inst, &filter, prom_path, interval,
+				       count);
+		goto out;
+	}
+	if (prom) {
+		rc = prom_once(&inst, &filter, prom_path) ? OG_EXIT_FAIL :
+							     OG_EXIT_OK;
+		goto out;
+	}
 	if (interval) {
 		rc = run_interval(&inst, &filter, interval, count);
 		goto out;
