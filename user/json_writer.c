@@ -65,6 +65,31 @@ static void after_value(struct json_writer *jw)
 	}
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (1..4), or 0 if it is
+ * not one: overlong forms, surrogates and code points past U+10FFFF
+ * included, as RFC 3629 says.
+ */
+static int utf8_len(const unsigned char *s)
+{
+	int n, i;
+	__u32 cp;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	cp = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
 static void put_escaped(FILE *f, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -72,6 +97,24 @@ static void put_escaped(FILE *f, const char *s)
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = *s;
+
+		if (c >= 0x80) {
+			int n = utf8_len((const unsigned char *)s);
+
+			/*
+			 * A device name is any bytes but '/' and blanks;
+			 * JSON must be UTF-8. A byte that starts no valid
+			 * sequence is written as U+FFFD, so the document
+			 * stays parseable; valid sequences pass through.
+			 */
+			if (!n) {
+				fputs("\\ufffd", f);
+				continue;
+			}
+			fwrite(s, 1, n, f);
+			s += n - 1;
+			continue;
+		}
 
 		switch (c) {
 		case '"':
@@ -96,11 +139,7 @@ static void put_escaped(FILE *f, const char *s)
 			fputs("\\f", f);
 			break;
 		default:
-			/*
-			 * Other control characters need \u escapes; bytes
-			 * >= 0x80 pass through (device names are UTF-8 or
-			 * ASCII in practice).
-			 */
+			/* other control characters need \u escapes */
 			if (c < 0x20 || c == 0x7f) {
 				fputs("\\u00", f);
 				fputc(hex[c >> 4], f);

@@ -27,6 +27,7 @@
 
 #include "offguard/offguard.h"
 #include "commands.h"
+#include "counters.h"
 #include "instance.h"
 #include "json_writer.h"
 #include "logging.h"
@@ -113,86 +114,57 @@ static const struct dev_data *snap_find(const struct snapshot *s,
 	return NULL;
 }
 
-/* Sum a per-CPU value made of u64 fields (all of offguard's are). */
-static void sum_percpu(__u64 *dst, const void *percpu, size_t size, int ncpus)
+struct walk_ctx {
+	const struct dev_filter	*f;
+	struct snapshot		*s;
+};
+
+static int on_devstats(const struct og_dev_key *key,
+		       const struct og_dev_stats *sum, void *arg)
 {
-	/* per-CPU values come 8-byte aligned, one after the other */
-	size_t stride = (size + 7) & ~(size_t)7, i;
-	int cpu;
+	struct walk_ctx *w = arg;
+	struct dev_data *d;
 
-	memset(dst, 0, size);
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		const __u64 *v = (const void *)((const char *)percpu +
-						cpu * stride);
+	if (!filter_has(w->f, key->ifindex))
+		return 0;
+	d = snap_dev(w->s, key->ifindex);
+	if (!d)
+		return -ENOMEM;
+	d->hook[key->hook].st = *sum;
+	d->hook[key->hook].have_stats = true;
+	return 0;
+}
 
-		for (i = 0; i < size / sizeof(__u64); i++)
-			dst[i] += v[i];
-	}
+static int on_counter(const struct og_counter_key *key,
+		      const struct og_counter *sum, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct dev_data *d;
+
+	if (!filter_has(w->f, key->ifindex))
+		return 0;
+	d = snap_dev(w->s, key->ifindex);
+	if (!d)
+		return -ENOMEM;
+	d->hook[key->hook].reason[key->reason] = *sum;
+	d->hook[key->hook].have_reasons = true;
+	return 0;
 }
 
 static int read_devstats(int fd, const struct dev_filter *f,
 			 struct snapshot *s)
 {
-	struct og_dev_key key, next, *prev = NULL;
-	int ncpus = og_nr_cpus(), err = 0;
-	struct dev_data *d;
-	void *buf;
+	struct walk_ctx w = { .f = f, .s = s };
 
-	buf = calloc(ncpus, sizeof(struct og_dev_stats));
-	if (!buf)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (key.hook >= __OG_HOOK_MAX || !filter_has(f, key.ifindex))
-			continue;
-		if (bpf_map_lookup_elem(fd, &key, buf))
-			continue;	/* deleted meanwhile */
-		d = snap_dev(s, key.ifindex);
-		if (!d) {
-			err = -ENOMEM;
-			break;
-		}
-		sum_percpu((__u64 *)&d->hook[key.hook].st, buf,
-			   sizeof(struct og_dev_stats), ncpus);
-		d->hook[key.hook].have_stats = true;
-	}
-	free(buf);
-	return err;
+	return og_devstats_walk(fd, on_devstats, &w);
 }
 
 static int read_counters(int fd, const struct dev_filter *f,
 			 struct snapshot *s)
 {
-	struct og_counter_key key, next, *prev = NULL;
-	int ncpus = og_nr_cpus(), err = 0;
-	struct dev_data *d;
-	void *buf;
+	struct walk_ctx w = { .f = f, .s = s };
 
-	buf = calloc(ncpus, sizeof(struct og_counter));
-	if (!buf)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		/* a reason this offguard has no name for: newer BPF side */
-		if (key.hook >= __OG_HOOK_MAX ||
-		    key.reason >= __OG_REASON_MAX ||
-		    !filter_has(f, key.ifindex))
-			continue;
-		if (bpf_map_lookup_elem(fd, &key, buf))
-			continue;
-		d = snap_dev(s, key.ifindex);
-		if (!d) {
-			err = -ENOMEM;
-			break;
-		}
-		sum_percpu((__u64 *)&d->hook[key.hook].reason[key.reason],
-			   buf, sizeof(struct og_counter), ncpus);
-		d->hook[key.hook].have_reasons = true;
-	}
-	free(buf);
-	return err;
+	return og_counters_walk(fd, on_counter, &w);
 }
 
 /*

@@ -15,6 +15,7 @@
 #include "../bpf/csum.h"
 #include "pcapng.h"
 #include "diagnose.h"
+#include "json_writer.h"
 
 struct og_test_state og_t;
 
@@ -617,6 +618,50 @@ static void test_diagnose(void)
 		    "--hook xdp --policy repair");
 }
 
+/* Strings in JSON: escapes, UTF-8 kept, bytes that are not UTF-8 replaced. */
+static void test_json_strings(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "tap0", "\"tap0\"" },
+		{ "a\"b\\c\n", "\"a\\\"b\\\\c\\n\"" },
+		{ "\x01", "\"\\u0001\"" },
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },		/* U+00E9 */
+		{ "\xe2\x82\xac", "\"\xe2\x82\xac\"" },		/* U+20AC */
+		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },	/* U+1F600 */
+		{ "x\xff", "\"x\\ufffd\"" },			/* not UTF-8 */
+		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },		/* overlong '/' */
+		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },	/* surrogate */
+		{ "\xe2\x82", "\"\\ufffd\\ufffd\"" },		/* cut short */
+	};
+	unsigned int i;
+
+	og_test_begin("unit/json_strings_utf8");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct json_writer *jw;
+
+		if (!ASSERT_OK_PTR(f, "open_memstream"))
+			break;
+		jw = jw_new(f, false);
+		if (ASSERT_OK_PTR(jw, "jw_new")) {
+			jw_string(jw, cases[i].in);
+			jw_destroy(&jw);
+		}
+		fclose(f);
+		if (buf && len && buf[len - 1] == '\n')
+			buf[len - 1] = 0;
+		if (!buf || strcmp(buf, cases[i].out))
+			OG_FAILF("case %u: got '%s', want '%s'", i,
+				 buf ? buf : "(null)", cases[i].out);
+		free(buf);
+	}
+	og_test_end();
+}
+
 int main(void)
 {
 	test_rfc1071_example();
@@ -629,5 +674,6 @@ int main(void)
 	test_pcapng_roundtrip();
 	test_pcapng_write_error();
 	test_diagnose();
+	test_json_strings();
 	return og_t.fails ? 1 : 0;
 }
