@@ -104,11 +104,13 @@ static void put_escaped(FILE *f, const char *s)
 			/*
 			 * A device name is any bytes but '/' and blanks;
 			 * JSON must be UTF-8. A byte that starts no valid
-			 * sequence is written as U+FFFD, so the document
-			 * stays parseable; valid sequences pass through.
+			 * sequence becomes the text \xNN (as in the
+			 * Prometheus output), so the document stays
+			 * parseable and the name recognisable.
 			 */
 			if (!n) {
-				fputs("\\ufffd", f);
+				fprintf(f, "\\\\x%c%c", hex[c >> 4],
+					hex[c & 0xf]);
 				continue;
 			}
 			fwrite(s, 1, n, f);

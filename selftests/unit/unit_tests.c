@@ -618,7 +618,7 @@ static void test_diagnose(void)
 		    "--hook xdp --policy repair");
 }
 
-/* Strings in JSON: escapes, UTF-8 kept, bytes that are not UTF-8 replaced. */
+/* Strings in JSON: escapes, UTF-8 kept, a byte that is not UTF-8 as \xNN. */
 static void test_json_strings(void)
 {
 	static const struct {
@@ -630,10 +630,10 @@ static void test_json_strings(void)
 		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },		/* U+00E9 */
 		{ "\xe2\x82\xac", "\"\xe2\x82\xac\"" },		/* U+20AC */
 		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },	/* U+1F600 */
-		{ "x\xff", "\"x\\ufffd\"" },			/* not UTF-8 */
-		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },		/* overlong '/' */
-		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },	/* surrogate */
-		{ "\xe2\x82", "\"\\ufffd\\ufffd\"" },		/* cut short */
+		{ "x\xff", "\"x\\\\xff\"" },			/* not UTF-8 */
+		{ "\xc0\xaf", "\"\\\\xc0\\\\xaf\"" },		/* overlong '/' */
+		{ "\xed\xa0\x80", "\"\\\\xed\\\\xa0\\\\x80\"" },	/* surrogate */
+		{ "\xe2\x82", "\"\\\\xe2\\\\x82\"" },		/* cut short */
 	};
 	unsigned int i;
 
