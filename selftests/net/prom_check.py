@@ -250,8 +250,8 @@ def expected_from_json(doc):
         want[(name, tuple(sorted(lab.items())))] = v
 
     for d in doc["devices"]:
-        # -j writes the name's bytes as they are; the exposition must be
-        # UTF-8 and writes a byte that is not as the text \xNN
+        # both outputs write a byte of a name that is not UTF-8 as the
+        # text \xNN; the round trip below is a no-op for them
         raw = (d["ifname"] or "").encode("utf-8", "surrogateescape")
         dev = raw.decode("utf-8", "backslashreplace")
         for hook, h in d["hooks"].items():
