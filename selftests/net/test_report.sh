@@ -15,8 +15,10 @@
 #                         (configuration alone: --all-devices)
 #   tx_csum_off_without_cause  a watched veth with `tx off`, clean traffic
 #                         that never needed it
-#   TUN without TUNSETOFFLOAD: partial checksums routed out of it are done
-#                         in software, and the fix is the reader's
+#   gso_exceeds_mtu       the TUN writer's GSO segments larger than its MTU
+#   TUN without TUNSETOFFLOAD: local TCP leaving through it is checksummed
+#                         in software, and the fix is the reader's; a TUN
+#                         whose reader accepted checksum offload: nothing
 # And a clean topology with bulk traffic (iperf3, offguard on both tc
 # hooks of both ends, as on a container host) reports nothing.
 # shellcheck disable=SC2034 source-path=SCRIPTDIR
@@ -130,6 +132,51 @@ sleep 0.3
 findings "$OG_FWD" >/dev/null
 # half repaired (the first 4 were observed): still an error
 og_expect rp_writer_partly_repaired "$(evidence "$OG_FTUN" writer_bad_seed repaired)" 4
+
+# GSO segments larger than the TUN's MTU (1500) from the writer.
+og_send "$OG_FWD" tun --dev "$OG_FTUN" --src "$OG_W4" --dst "$OG_R4" \
+	--dport 8080 --tcp-flags PA --flags needs_csum --gso tcpv4 \
+	--gso-size 2000 --len 6000 --count 2 >/dev/null 2>&1
+sleep 0.3
+f=$(findings "$OG_FWD")
+case " $f " in
+*" $OG_FTUN:gso_exceeds_mtu "*) og_pass rp_gso_exceeds_mtu ;;
+*) og_fail rp_gso_exceeds_mtu "got '$f'" ;;
+esac
+og_expect rp_gso_exceeds_mtu_evidence \
+	"$(evidence "$OG_FTUN" gso_exceeds_mtu gso_size_exceeds_mtu)/$(evidence "$OG_FTUN" gso_exceeds_mtu mtu)" \
+	"2/1500"
+
+# --- TUN with and without TUNSETOFFLOAD: local TCP leaving through it -----
+og_ns_add TU
+og_name T_NO
+og_name T_OFF
+if og_tun "$TU" "$T_NO" &&
+	ip netns exec "$TU" "$OG_SEND" tun --dev "$T_OFF" --persist --up \
+		--offload csum,tso4,tso6 --count 0 &&
+	ip -n "$TU" addr add 10.77.0.1/24 dev "$T_NO" &&
+	ip -n "$TU" addr add 10.78.0.1/24 dev "$T_OFF" &&
+	og_attach "$TU" "$T_NO" tc-egress && og_attach "$TU" "$T_OFF" tc-egress; then
+	# connect() sends SYNs with the checksum left to the device
+	for a in 10.77.0.2 10.78.0.2; do
+		ip netns exec "$TU" "$OG_PY" -c '
+import socket, sys
+s = socket.socket()
+s.settimeout(0.3)
+try:
+    s.connect((sys.argv[1], 80))
+except OSError:
+    pass' "$a"
+	done
+	og_expect rp_tun_without_offload "$(findings "$TU")" \
+		"$T_NO:tx_csum_in_software"
+	case "$(field "$T_NO" tx_csum_in_software fix)" in
+	*TUNSETOFFLOAD*) og_pass rp_tun_fix_is_the_readers ;;
+	*) og_fail rp_tun_fix_is_the_readers "fix: $(field "$T_NO" tx_csum_in_software fix)" ;;
+	esac
+else
+	og_fail rp_tun_setup "cannot build the TUNs"
+fi
 
 # --- UDP GSO through a veth without tx checksum ---------------------------
 og_ns_add U1
