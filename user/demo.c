@@ -774,6 +774,7 @@ static int show(struct demo *d)
 	long long csum0, segs0, fragf0, csum1 = 0, segs1 = 0, fragf1 = 0;
 	unsigned long long seed_in, full_in, exceeds_in, seed_out, notx_out;
 	char *stats_text = NULL, *stats_json = NULL, err[512];
+	char *report_text = NULL;
 	const struct jval *tun_in, *up_out;
 	struct jval *doc = NULL;
 	int i, rc = OG_EXIT_FAIL, e;
@@ -868,6 +869,19 @@ static int show(struct demo *d)
 	       "    1540-byte segments do not fit up0's 1500-byte MTU, and DF is set\n",
 	       fragf1 - fragf0, DEMO_TSO);
 
+	{
+		/* what an operator reads next: the diagnosis, with the fixes */
+		char *argv[] = { "ip", "netns", "exec", d->fwd, d->exe,
+				 "report", NULL };
+
+		if (run(argv, &report_text, err, sizeof(err)) == 0)
+			printf("\n$ offguard report    (in %s)\n%s", d->fwd,
+			       report_text);
+		else
+			pr_warn("offguard: demo: offguard report: %s\n",
+				err[0] ? err : "failed");
+	}
+
 	if (seed_in == DEMO_SYNS && full_in == DEMO_SYNS &&
 	    exceeds_in == DEMO_TSO) {
 		printf("\nResult: OK, offguard named both writer bugs, on the device where\n"
@@ -881,6 +895,7 @@ out:
 	json_free(doc);
 	free(stats_json);
 	free(stats_text);
+	free(report_text);
 	return rc;
 }
 
