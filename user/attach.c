@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "offguard/offguard.h"
+#include "attach.h"
 #include "commands.h"
 #include "compat.h"
 #include "instance.h"
@@ -190,7 +191,7 @@ static int attach_prog(struct og_instance *inst, __u32 ifindex,
 
 static int attach_one(struct og_instance *inst, const char *ifname,
 		      __u32 ifindex, enum og_hook hook,
-		      const struct attach_req *req)
+		      const struct attach_req *req, struct og_attach_res *res)
 {
 	struct og_dev_key key = { .ifindex = ifindex, .hook = hook };
 	int cfd = inst->map_fd[OG_MAP_CONFIG];
@@ -235,6 +236,7 @@ static int attach_one(struct og_instance *inst, const char *ifname,
 			ifname, hname, og_attach_mode_name(live.mode),
 			live.prog_id, settings_str(req, settings,
 						   sizeof(settings)));
+		res->updated |= OG_HOOK_BIT(hook);
 		return 0;
 	}
 
@@ -282,7 +284,106 @@ static int attach_one(struct og_instance *inst, const char *ifname,
 	pr_info("attach %s: %s attached (%s, prog %u, %s)\n", ifname, hname,
 		og_attach_mode_name(conf.attach_mode), conf.prog_id,
 		settings_str(req, settings, sizeof(settings)));
+	res->attached |= OG_HOOK_BIT(hook);
 	return 0;
+}
+
+int og_attach_setup(struct og_instance *inst, const char *what,
+		    unsigned int hooks, enum og_attach_mode forced,
+		    enum og_attach_mode *tc_mode)
+{
+	int err;
+
+	if (forced == OG_ATTACH_TCX && !og_probe_tcx()) {
+		p_err("%s: tc mode tcx: not available on this kernel (needs Linux 6.6 or later)",
+		      what);
+		return -EOPNOTSUPP;
+	}
+	*tc_mode = forced != OG_ATTACH_NONE ? forced :
+		   og_probe_tcx() ? OG_ATTACH_TCX : OG_ATTACH_CLSACT;
+
+	/* bpffs before anything is attached: a failure leaves nothing behind */
+	err = og_bpffs_prepare(what, true);
+	if (err)
+		return err;
+
+	err = og_instance_find(inst);
+	if (err) {
+		p_err("%s: cannot look for offguard's programs: %s", what,
+		      og_errstr(err));
+		return err;
+	}
+	/* XDP on a software link may need tc ingress too (dev_setup) */
+	err = og_instance_load(inst, hooks & OG_HOOK_BIT(OG_HOOK_XDP) ?
+			       hooks | OG_HOOK_BIT(OG_HOOK_TC_INGRESS) : hooks);
+	if (err == -ESTALE) {
+		p_err("%s: offguard maps in use (found by %s) have another layout than this offguard's; run 'offguard detach --all' first",
+		      what, inst->found_by);
+		return err;
+	} else if (err) {
+		p_err("%s: BPF program failed to load; run with -v for the verifier log",
+		      what);
+		return err;
+	}
+	return og_instance_pin(inst, what, true);
+}
+
+int og_attach_dev(struct og_instance *inst, const char *ifname, __u32 ifindex,
+		  unsigned int hooks, const struct og_attach_opts *o,
+		  struct og_attach_res *res)
+{
+	struct attach_req req = {
+		.policy		= o->policy,
+		.flags		= o->flags,
+		.mtu		= o->mtu,
+		.mode		= o->tc_mode,
+		.xdp_mode	= o->xdp_mode,
+	};
+	struct og_attach_res local;
+	unsigned int mask, h;
+	int err, first = 0;
+
+	if (!res)
+		res = &local;
+	memset(res, 0, sizeof(*res));
+	mask = dev_setup(ifname, ifindex, hooks, &req);
+	/*
+	 * A caller set up for fewer hooks than it asks for now (the daemon
+	 * after a reload) gets the missing programs; a no-op otherwise.
+	 */
+	err = og_instance_load(inst, mask);
+	if (err) {
+		p_err("attach %s: BPF program failed to load; run with -v for the verifier log",
+		      ifname);
+		return err;
+	}
+	/*
+	 * tc ingress added only for XDP's sake: attach XDP first,
+	 * and no tc ingress if XDP could not be attached.
+	 */
+	if ((mask & ~hooks) & OG_HOOK_BIT(OG_HOOK_TC_INGRESS)) {
+		mask &= ~OG_HOOK_BIT(OG_HOOK_XDP);
+		err = attach_one(inst, ifname, ifindex, OG_HOOK_XDP, &req, res);
+		if (err)
+			return err;
+	}
+	for (h = 0; h < NR_DEV_HOOKS; h++) {
+		if (!(mask & OG_HOOK_BIT(dev_hooks[h])))
+			continue;
+		err = attach_one(inst, ifname, ifindex, dev_hooks[h], &req, res);
+		if (err && !first)
+			first = err;
+	}
+	return first;
+}
+
+void og_attach_kdrop(const struct og_instance *inst, const char *what)
+{
+	int err = og_kdrop_ensure(inst, what);
+
+	if (err)
+		pr_warn("offguard: warning: %s: drop watcher (tp_btf/kfree_skb) not started: %s\n",
+			what, og_errstr(err));
 }
 
 static bool any_attached(void)
@@ -334,12 +435,12 @@ int cmd_attach(int argc, char **argv)
 		OG_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct attach_req req = { .policy = OG_POLICY_OBSERVE };
+	struct og_attach_opts o = { .policy = OG_POLICY_OBSERVE };
 	enum og_attach_mode forced = OG_ATTACH_NONE;
-	unsigned int hooks = 0, h, i, nr_ok = 0, mask;
+	unsigned int hooks = 0, i, nr_ok = 0;
 	struct og_instance inst;
 	__u32 *ifindex = NULL;
-	int c, p, err, len, rc = OG_EXIT_OK;
+	int c, p, len, rc = OG_EXIT_OK;
 	char what[256];
 	char **devs;
 	int nr_devs;
@@ -365,24 +466,24 @@ int cmd_attach(int argc, char **argv)
 				return og_usage_error(attach_usage,
 						      "attach: unknown policy '%s'",
 						      optarg);
-			req.policy = p;
+			o.policy = p;
 			break;
 		case 'W':
-			req.flags |= OG_CONF_WRITER_OMITS_CSUM;
+			o.flags |= OG_CONF_WRITER_OMITS_CSUM;
 			break;
 		case 'M':
-			if (!og_parse_u32(optarg, 0, 65535, &req.mtu) ||
-			    (req.mtu && req.mtu < 68))
+			if (!og_parse_u32(optarg, 0, 65535, &o.mtu) ||
+			    (o.mtu && o.mtu < 68))
 				return og_usage_error(attach_usage,
 						      "attach: bad --mtu '%s' (0, or 68..65535)",
 						      optarg);
 			break;
 		case 'X':
 			if (!strcmp(optarg, "native"))
-				req.xdp_mode = OG_ATTACH_XDP;
+				o.xdp_mode = OG_ATTACH_XDP;
 			else if (!strcmp(optarg, "skb") ||
 				 !strcmp(optarg, "generic"))
-				req.xdp_mode = OG_ATTACH_XDP_SKB;
+				o.xdp_mode = OG_ATTACH_XDP_SKB;
 			else
 				return og_usage_error(attach_usage,
 						      "attach: unknown xdp mode '%s' (native or skb)",
@@ -445,44 +546,8 @@ int cmd_attach(int argc, char **argv)
 	if (!nr_ok)
 		goto out_free;
 
-	if (forced == OG_ATTACH_TCX && !og_probe_tcx()) {
-		p_err("%s: tc mode tcx: not available on this kernel (needs Linux 6.6 or later)",
-		      what);
-		rc = OG_EXIT_FAIL;
-		goto out_free;
-	}
-	req.mode = forced != OG_ATTACH_NONE ? forced :
-		   og_probe_tcx() ? OG_ATTACH_TCX : OG_ATTACH_CLSACT;
-
-	/* bpffs before anything is attached: a failure leaves nothing behind */
-	if (og_bpffs_prepare(what, true)) {
-		rc = OG_EXIT_FAIL;
-		goto out_free;
-	}
-
 	og_instance_init(&inst);
-	err = og_instance_find(&inst);
-	if (err) {
-		p_err("%s: cannot look for offguard's programs: %s", what,
-		      og_errstr(err));
-		rc = OG_EXIT_FAIL;
-		goto out_inst;
-	}
-	/* XDP on a software link may need tc ingress too (dev_setup) */
-	err = og_instance_load(&inst, hooks & OG_HOOK_BIT(OG_HOOK_XDP) ?
-			       hooks | OG_HOOK_BIT(OG_HOOK_TC_INGRESS) : hooks);
-	if (err == -ESTALE) {
-		p_err("%s: offguard maps in use (found by %s) have another layout than this offguard's; run 'offguard detach --all' first",
-		      what, inst.found_by);
-		rc = OG_EXIT_FAIL;
-		goto out_inst;
-	} else if (err) {
-		p_err("%s: BPF program failed to load; run with -v for the verifier log",
-		      what);
-		rc = OG_EXIT_FAIL;
-		goto out_inst;
-	}
-	if (og_instance_pin(&inst, what, true)) {
+	if (og_attach_setup(&inst, what, hooks, forced, &o.tc_mode)) {
 		rc = OG_EXIT_FAIL;
 		goto out_inst;
 	}
@@ -490,34 +555,12 @@ int cmd_attach(int argc, char **argv)
 	for (i = 0; i < (unsigned int)nr_devs; i++) {
 		if (!ifindex[i])
 			continue;
-		mask = dev_setup(devs[i], ifindex[i], hooks, &req);
-		/*
-		 * tc ingress added only for XDP's sake: attach XDP first,
-		 * and no tc ingress if XDP could not be attached.
-		 */
-		if ((mask & ~hooks) & OG_HOOK_BIT(OG_HOOK_TC_INGRESS)) {
-			mask &= ~OG_HOOK_BIT(OG_HOOK_XDP);
-			if (attach_one(&inst, devs[i], ifindex[i],
-				       OG_HOOK_XDP, &req)) {
-				rc = OG_EXIT_FAIL;
-				continue;
-			}
-		}
-		for (h = 0; h < NR_DEV_HOOKS; h++) {
-			if (!(mask & OG_HOOK_BIT(dev_hooks[h])))
-				continue;
-			if (attach_one(&inst, devs[i], ifindex[i], dev_hooks[h],
-				       &req))
-				rc = OG_EXIT_FAIL;
-		}
+		if (og_attach_dev(&inst, devs[i], ifindex[i], hooks, &o, NULL))
+			rc = OG_EXIT_FAIL;
 	}
 	/* any device watched: the kernel's own drops are counted too */
-	if (rc == OG_EXIT_OK || any_attached()) {
-		err = og_kdrop_ensure(&inst, "attach");
-		if (err)
-			pr_warn("offguard: warning: attach: drop watcher (tp_btf/kfree_skb) not started: %s\n",
-				og_errstr(err));
-	}
+	if (rc == OG_EXIT_OK || any_attached())
+		og_attach_kdrop(&inst, "attach");
 out_inst:
 	og_instance_close(&inst);
 out_free:
@@ -597,6 +640,32 @@ static void kdrop_gc(const struct og_instance *inst)
 	if (!og_instance_find(&now) && !now.nr_live)
 		og_kdrop_remove(inst, "detach");
 	og_instance_close(&now);
+}
+
+void og_attach_kdrop_gc(const struct og_instance *inst)
+{
+	kdrop_gc(inst);
+}
+
+int og_detach_dev(const struct og_instance *inst, const char *ifname,
+		  __u32 ifindex, unsigned int hooks, unsigned int *removed)
+{
+	struct og_live live;
+	unsigned int h;
+	int err, first = 0;
+
+	if (removed)
+		*removed = 0;
+	for (h = 0; h < NR_DEV_HOOKS; h++) {
+		if (!(hooks & OG_HOOK_BIT(dev_hooks[h])))
+			continue;
+		if (removed && og_live_query(ifindex, dev_hooks[h], &live, 1) > 0)
+			*removed |= OG_HOOK_BIT(dev_hooks[h]);
+		err = detach_dev_hook(inst, ifname, ifindex, dev_hooks[h]);
+		if (err && !first)
+			first = err;
+	}
+	return first;
 }
 
 static void detach_help(void)

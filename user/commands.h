@@ -17,5 +17,15 @@ int cmd_stats(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+
+/*
+ * stats' Prometheus textfile writer, for the daemon: every device, written
+ * atomically (PATH.tmp, fsync, rename). Errors are reported prefixed by
+ * 'what' and returned as -errno.
+ */
+struct og_instance;
+int og_prom_write_file(const struct og_instance *inst, const char *path,
+		       const char *what);
 
 #endif /* OG_COMMANDS_H */

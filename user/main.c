@@ -38,6 +38,7 @@ static const struct cmd cmds[] = {
 	{ "report",	cmd_report,	"per-device offload mismatches: diagnosis and fix" },
 	{ "dump",	cmd_dump,	"sampled offending packets to a pcapng file" },
 	{ "demo",	cmd_demo,	"self-contained showcase in private netns" },
+	{ "daemon",	cmd_daemon,	"attach to devices as they come, from a config file" },
 	{ "help",	cmd_help,	"this text, or a command's help" },
 };
 

@@ -851,8 +851,8 @@ static const char *file_errstr(int err)
  * left by a crash is overwritten by the next run. Errors name the file
  * and the cause, and leave no PATH.tmp behind.
  */
-static int prom_write_file(const char *path, const struct snapshot *s,
-			   const struct timespec *now)
+static int prom_write_file(const char *what, const char *path,
+			   const struct snapshot *s, const struct timespec *now)
 {
 	size_t len = strlen(path) + sizeof(".tmp");
 	const char *step = "create";
@@ -863,19 +863,21 @@ static int prom_write_file(const char *path, const struct snapshot *s,
 
 	/* said before PATH.tmp is made beside it, not after, by rename */
 	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
-		p_err("stats: cannot write %s: %s", path, og_errstr(-EISDIR));
+		p_err("%s: cannot write %s: %s", what, path,
+		      og_errstr(-EISDIR));
 		return -EISDIR;
 	}
 	tmp = malloc(len);
 	if (!tmp) {
-		p_err("stats: %s: out of memory", path);
+		p_err("%s: %s: out of memory", what, path);
 		return -ENOMEM;
 	}
 	snprintf(tmp, len, "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err = -errno;
-		p_err("stats: cannot create %s: %s", tmp, file_errstr(err));
+		p_err("%s: cannot create %s: %s", what, tmp,
+		      file_errstr(err));
 		goto out;
 	}
 	step = "write";
@@ -900,13 +902,13 @@ static int prom_write_file(const char *path, const struct snapshot *s,
 		goto fail;
 	if (rename(tmp, path)) {
 		err = -errno;
-		p_err("stats: cannot rename %s to %s: %s", tmp, path,
+		p_err("%s: cannot rename %s to %s: %s", what, tmp, path,
 		      file_errstr(err));
 		unlink(tmp);
 	}
 	goto out;
 fail:
-	p_err("stats: cannot %s %s: %s", step, tmp, file_errstr(err));
+	p_err("%s: cannot %s %s: %s", what, step, tmp, file_errstr(err));
 	if (f)
 		fclose(f);
 	unlink(tmp);
@@ -917,7 +919,8 @@ out:
 
 /* One exposition of what is counted now, to PATH or (NULL) stdout. */
 static int prom_once(const struct og_instance *inst,
-		     const struct dev_filter *f, const char *path)
+		     const struct dev_filter *f, const char *path,
+		     const char *what)
 {
 	struct snapshot snap = {};
 	struct timespec now;
@@ -926,9 +929,9 @@ static int prom_once(const struct og_instance *inst,
 	err = snap_read(inst, f, &snap);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (err) {
-		p_err("stats: cannot read counters: %s", og_errstr(err));
+		p_err("%s: cannot read counters: %s", what, og_errstr(err));
 	} else if (path) {
-		err = prom_write_file(path, &snap, &now);
+		err = prom_write_file(what, path, &snap, &now);
 	} else {
 		err = prom_write(stdout, &snap, &now);
 		if (err)
@@ -937,6 +940,14 @@ static int prom_once(const struct og_instance *inst,
 	}
 	snap_free(&snap);
 	return err;
+}
+
+int og_prom_write_file(const struct og_instance *inst, const char *path,
+		       const char *what)
+{
+	struct dev_filter all = {};
+
+	return prom_once(inst, &all, path, what);
 }
 
 /*
@@ -960,14 +971,14 @@ static int run_prom_interval(const struct og_instance *inst,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (prom_once(inst, f, path))
+	if (prom_once(inst, f, path, "stats"))
 		return OG_EXIT_FAIL;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!stop && (!count || done < count)) {
 		next.tv_sec += interval;
 		if (!sleep_until(&next))
 			break;
-		if (prom_once(inst, f, path))
+		if (prom_once(inst, f, path, "stats"))
 			failed = true;
 		done++;
 	}
@@ -1107,8 +1118,8 @@ int cmd_stats(int argc, char **argv)
 		goto out;
 	}
 	if (prom) {
-		rc = prom_once(&inst, &filter, prom_path) ? OG_EXIT_FAIL :
-							     OG_EXIT_OK;
+		rc = prom_once(&inst, &filter, prom_path, "stats") ?
+		     OG_EXIT_FAIL : OG_EXIT_OK;
 		goto out;
 	}
 	if (interval) {

@@ -10,12 +10,15 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "testing.h"
 #include "../bpf/csum.h"
 #include "pcapng.h"
 #include "diagnose.h"
 #include "json_writer.h"
+#include "config.h"
+#include "instance.h"
 
 struct og_test_state og_t;
 
@@ -662,6 +665,213 @@ static void test_json_strings(void)
 	og_test_end();
 }
 
+/* Parse text as the daemon's config file "t.conf". */
+static int cfg_parse(const char *text, struct og_config *cfg, char *err,
+		     size_t errlen)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = og_config_parse(f, "t.conf", cfg, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+static void test_config_good(void)
+{
+	static const char text[] =
+		"# offguard daemon\n"
+		"\n"
+		"match tap*   hooks=tc-ingress,xdp policy=repair writer-omits-csum # guests\n"
+		"match vnet[0-9]* policy=strict mtu=1400 xdp-mode=skb hooks=all\n"
+		"\tmatch vif?.? \n"
+		"match [!x]eth#0 hook=tc_egress\n"
+		"prometheus /var/lib/node_exporter/offguard.prom interval=30\n";
+	struct og_config cfg;
+	const struct og_rule *r;
+	char err[160];
+
+	og_test_begin("unit/config_good");
+	if (!ASSERT_OK(cfg_parse(text, &cfg, err, sizeof(err)), err))
+		goto out;
+	ASSERT_EQ(cfg.nr_rules, 4, "rules");
+	ASSERT_TRUE(cfg.prom_path &&
+		    !strcmp(cfg.prom_path, "/var/lib/node_exporter/offguard.prom"),
+		    "prometheus path");
+	ASSERT_EQ(cfg.prom_interval, 30, "interval");
+	ASSERT_EQ(cfg.prom_line, 7, "prometheus line");
+
+	r = og_config_match(&cfg, "tap17");
+	if (ASSERT_OK_PTR(r, "tap17 matches")) {
+		ASSERT_EQ(r->line, 3, "tap17: line");
+		ASSERT_EQ(r->hooks, OG_HOOK_BIT(OG_HOOK_TC_INGRESS) |
+				    OG_HOOK_BIT(OG_HOOK_XDP), "tap17: hooks");
+		ASSERT_EQ(r->policy, OG_POLICY_REPAIR, "tap17: policy");
+		ASSERT_EQ(r->flags, OG_CONF_WRITER_OMITS_CSUM, "tap17: flags");
+		ASSERT_EQ(r->mtu, 0, "tap17: mtu");
+		ASSERT_EQ(r->xdp_mode, OG_ATTACH_NONE, "tap17: xdp-mode");
+	}
+	r = og_config_match(&cfg, "vnet3");
+	if (ASSERT_OK_PTR(r, "vnet3 matches")) {
+		ASSERT_EQ(r->hooks, OG_HOOKS_TC | OG_HOOK_BIT(OG_HOOK_XDP),
+			  "vnet3: hooks=all");
+		ASSERT_EQ(r->policy, OG_POLICY_STRICT, "vnet3: policy");
+		ASSERT_EQ(r->mtu, 1400, "vnet3: mtu");
+		ASSERT_EQ(r->xdp_mode, OG_ATTACH_XDP_SKB, "vnet3: xdp-mode");
+	}
+	/* defaults: the two tc hooks, observe */
+	r = og_config_match(&cfg, "vif1.0");
+	if (ASSERT_OK_PTR(r, "vif1.0 matches")) {
+		ASSERT_EQ(r->hooks, OG_HOOKS_TC, "vif1.0: default hooks");
+		ASSERT_EQ(r->policy, OG_POLICY_OBSERVE, "vif1.0: default policy");
+	}
+	/* '#' inside a word is no comment */
+	r = og_config_match(&cfg, "aeth#0");
+	if (ASSERT_OK_PTR(r, "aeth#0 matches"))
+		ASSERT_EQ(r->hooks, OG_HOOK_BIT(OG_HOOK_TC_EGRESS), "aeth#0: hook");
+	ASSERT_TRUE(!og_config_match(&cfg, "xeth#0"), "[!x] excludes x");
+	ASSERT_TRUE(!og_config_match(&cfg, "vnet"), "vnet[0-9]* needs a digit");
+	ASSERT_TRUE(!og_config_match(&cfg, "eth0"), "eth0 matches nothing");
+	ASSERT_TRUE(!og_config_match(&cfg, "vif10"), "vif?.? needs the dot");
+	og_config_free(&cfg);
+
+	/* first match wins, and an empty file is a valid one */
+	if (ASSERT_OK(cfg_parse("match tap0 policy=strict\nmatch tap*\n", &cfg,
+				err, sizeof(err)), err)) {
+		r = og_config_match(&cfg, "tap0");
+		ASSERT_TRUE(r && r->policy == OG_POLICY_STRICT, "first wins");
+		r = og_config_match(&cfg, "tap1");
+		ASSERT_TRUE(r && r->line == 2, "tap1: second rule");
+		og_config_free(&cfg);
+	}
+	if (ASSERT_OK(cfg_parse("# nothing\n", &cfg, err, sizeof(err)), err)) {
+		ASSERT_EQ(cfg.nr_rules, 0, "empty: no rules");
+		ASSERT_TRUE(!cfg.prom_path, "empty: no prometheus");
+		og_config_free(&cfg);
+	}
+	if (ASSERT_OK(cfg_parse("prometheus /x.prom", &cfg, err, sizeof(err)),
+		      err)) {
+		ASSERT_EQ(cfg.prom_interval, OG_PROM_INTERVAL_DEFAULT,
+			  "default interval");
+		og_config_free(&cfg);
+	}
+out:
+	og_test_end();
+}
+
+static void test_config_bad(void)
+{
+	static const struct {
+		const char *text;
+		const char *err;
+	} cases[] = {
+		{ "match tap*\nmatch vnet* polcy=repair\n",
+		  "t.conf:2: unknown key 'polcy'" },
+		{ "mach tap*\n",
+		  "t.conf:1: unknown directive 'mach' (match or prometheus)" },
+		{ "match\n", "t.conf:1: match: no pattern given" },
+		{ "match tap/0\n",
+		  "t.conf:1: bad pattern 'tap/0': '/' cannot be in an interface name" },
+		{ "match tap:0\n",
+		  "t.conf:1: bad pattern 'tap:0': ':' cannot be in an interface name" },
+		{ "match abcdefghijklmnop*\n",
+		  "t.conf:1: bad pattern 'abcdefghijklmnop*': longer than 15 characters, the longest interface name" },
+		{ "match tap[0-9\n",
+		  "t.conf:1: bad pattern 'tap[0-9': '[' without a closing ']'" },
+		{ "match tap[]\n",
+		  "t.conf:1: bad pattern 'tap[]': '[' without a closing ']'" },
+		{ "match ..\n", "t.conf:1: bad pattern '..': not an interface name" },
+		{ "match tap\\\n",
+		  "t.conf:1: bad pattern 'tap\\': '\\' at the end escapes nothing" },
+		{ "match tap* policy=fix\n",
+		  "t.conf:1: bad policy 'fix' (observe, repair or strict)" },
+		{ "match tap* policy=\n",
+		  "t.conf:1: 'policy' needs a value (policy=observe|repair|strict)" },
+		{ "match tap* policy=repair policy=strict\n",
+		  "t.conf:1: 'policy' given twice" },
+		{ "match tap* hooks=tc-ingress,egress\n",
+		  "t.conf:1: bad hook 'egress' (tc-ingress, tc-egress, xdp or all)" },
+		{ "match tap* hooks=tc-ingress,,xdp\n",
+		  "t.conf:1: bad hook '' (tc-ingress, tc-egress, xdp or all)" },
+		{ "match tap* hooks=kdrop\n",
+		  "t.conf:1: bad hook 'kdrop' (tc-ingress, tc-egress, xdp or all)" },
+		{ "match tap* mtu=67\n", "t.conf:1: bad mtu '67' (0, or 68..65535)" },
+		{ "match tap* xdp-mode=driver\n",
+		  "t.conf:1: bad xdp-mode 'driver' (native or skb)" },
+		{ "match tap* writer-omits-csum=yes\n",
+		  "t.conf:1: 'writer-omits-csum' takes no value" },
+		{ "\n# x\nmatch tap*\nmatch vnet*\nmatch tap*\n",
+		  "t.conf:5: duplicate pattern 'tap*' (first at line 3): this rule would never match" },
+		{ "prometheus\n", "t.conf:1: prometheus: no path given" },
+		{ "prometheus x.prom\n",
+		  "t.conf:1: prometheus: path 'x.prom' is not absolute" },
+		{ "prometheus /var/lib/\n",
+		  "t.conf:1: prometheus: path '/var/lib/' names a directory, not a file" },
+		{ "prometheus /a.prom interval=0\n",
+		  "t.conf:1: bad interval '0' (whole seconds, 1..86400)" },
+		{ "prometheus /a.prom every=5\n", "t.conf:1: unknown key 'every'" },
+		{ "prometheus /a.prom\nmatch x\nprometheus /b.prom\n",
+		  "t.conf:3: duplicate prometheus line (first at line 1)" },
+		{ "segd tap0 eth0\n",
+		  "t.conf:1: segd is not available in this version" },
+	};
+	struct og_config cfg;
+	char err[160];
+	unsigned int i;
+	int ret;
+
+	og_test_begin("unit/config_bad");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ret = cfg_parse(cases[i].text, &cfg, err, sizeof(err));
+		if (ret != -EINVAL)
+			OG_FAILF("case %u: returned %d, want -EINVAL", i, ret);
+		else if (strcmp(err, cases[i].err))
+			OG_FAILF("case %u: got '%s', want '%s'", i, err,
+				 cases[i].err);
+		/* a refused file leaves nothing behind */
+		ASSERT_TRUE(!cfg.rules && !cfg.nr_rules && !cfg.prom_path,
+			    "config emptied");
+	}
+	og_test_end();
+}
+
+static void test_config_files(void)
+{
+	char dir[] = "/tmp/og_unit_cfg.XXXXXX", path[64], err[160];
+	struct og_config cfg;
+	FILE *f;
+
+	og_test_begin("unit/config_files");
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		goto out;
+	snprintf(path, sizeof(path), "%s/missing.conf", dir);
+	ASSERT_EQ(og_config_load(path, &cfg, err, sizeof(err)), -ENOENT,
+		  "missing: -ENOENT");
+	ASSERT_TRUE(strstr(err, "/missing.conf: no such file or directory") &&
+		    !strncmp(err, dir, strlen(dir)), "missing: the message");
+	ASSERT_EQ(og_config_load(dir, &cfg, err, sizeof(err)), -EINVAL,
+		  "directory: -EINVAL");
+	ASSERT_TRUE(!strncmp(err, dir, strlen(dir)) &&
+		    !strcmp(err + strlen(dir), ": is a directory"),
+		    "directory: the message");
+	snprintf(path, sizeof(path), "%s/good.conf", dir);
+	f = fopen(path, "w");
+	if (ASSERT_OK_PTR(f, "write good.conf")) {
+		fputs("match tap*\n", f);
+		fclose(f);
+		if (ASSERT_OK(og_config_load(path, &cfg, err, sizeof(err)), err)) {
+			ASSERT_EQ(cfg.nr_rules, 1, "good.conf: one rule");
+			og_config_free(&cfg);
+		}
+		unlink(path);
+	}
+	rmdir(dir);
+out:
+	og_test_end();
+}
+
 int main(void)
 {
 	test_rfc1071_example();
@@ -675,5 +885,8 @@ int main(void)
 	test_pcapng_write_error();
 	test_diagnose();
 	test_json_strings();
+	test_config_good();
+	test_config_bad();
+	test_config_files();
 	return og_t.fails ? 1 : 0;
 }
