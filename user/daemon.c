@@ -707,7 +707,7 @@ int cmd_daemon(int argc, char **argv)
 	};
 	char err[512], ps[PATH_MAX + 64];
 	bool check = false;
-	int c, rc = OG_EXIT_FAIL, e;
+	int c, rc = OG_EXIT_FAIL;
 
 	og_getopt_reset();
 	while ((c = getopt_long(argc, argv, OG_COMMON_SHORTOPTS "c:", opts,
@@ -799,7 +799,6 @@ int cmd_daemon(int argc, char **argv)
 	rc = run(&d);
 	sd_notify_msg("STOPPING=1");
 out:
-	e = errno;
 	if (d.nl_fd >= 0)
 		close(d.nl_fd);
 	if (d.sig_fd >= 0)
@@ -808,6 +807,5 @@ out:
 	lock_release(&d);
 	og_config_free(&d.cfg);
 	free(d.devs);
-	errno = e;
 	return rc;
 }
