@@ -5,7 +5,10 @@
 #   make test       every test (unit, prog, net); ends "N passed, N failed"
 #   make bench      benchmarks (figures printed, never asserted)
 #   make demo       the self-contained showcase (root)
-#   make install    honours DESTDIR and PREFIX
+#   make install    honours DESTDIR and PREFIX (SBINDIR, MANDIR,
+#                   SYSTEMDUNITDIR, SYSCONFDIR under it)
+#   make man        .output/offguard.8 from man/offguard.8.md
+#   make readme-cli README.md's CLI section from the same source
 # V=1 prints full commands.
 
 OUTPUT		:= .output
@@ -14,9 +17,20 @@ BPFTOOL		?= bpftool
 LLVM_STRIP	?= llvm-strip
 CC		?= gcc
 PKG_CONFIG	?= pkg-config
+PYTHON		?= python3
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+# /etc for a distribution-style install (PREFIX=/usr), else under PREFIX
+# (GNU habit). The daemon reads /etc/offguard/offguard.conf unless told:
+# the unit passes -c $(SYSCONFDIR)/offguard/offguard.conf when they differ.
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR	?= /etc
+else
+SYSCONFDIR	?= $(PREFIX)/etc
+endif
+DAEMON_ARGS	= $(if $(filter /etc,$(SYSCONFDIR)),, -c $(SYSCONFDIR)/offguard/offguard.conf)
 VMLINUX_BTF	?= /sys/kernel/btf/vmlinux
 
 ARCH		:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
@@ -64,8 +78,12 @@ TOOLS		:= $(patsubst selftests/tools/%.c,$(OUTPUT)/selftests/%,$(TOOL_SRCS))
 TEST_BINS	:= $(OUTPUT)/selftests/unit_tests $(OUTPUT)/selftests/prog_tests \
 		   $(OUTPUT)/selftests/bench_prog
 
-.PHONY: all clean test bench demo install deps
-all: $(SKELS) offguard $(TOOLS) $(TEST_BINS)
+VERSION		:= $(shell sed -n 's/^\#define OG_VERSION[[:space:]]*"\(.*\)"$$/\1/p' user/main.c)
+MAN8		:= $(OUTPUT)/offguard.8
+CONF_EXAMPLE	:= packaging/offguard.conf.example
+
+.PHONY: all clean test bench demo install deps man readme-cli
+all: $(SKELS) offguard $(TOOLS) $(TEST_BINS) $(MAN8)
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests:
 	$(Q)mkdir -p $@
@@ -137,9 +155,45 @@ bench: all
 demo: offguard
 	$(Q)./offguard demo
 
-install: offguard
-	install -d $(DESTDIR)$(SBINDIR)
+# The man page and the README's CLI section come from one source
+# (man/gen.py says which markdown it takes); python3 only.
+man: $(MAN8)
+
+$(MAN8): man/offguard.8.md man/gen.py user/main.c | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(PYTHON) man/gen.py man $< --version "$(VERSION)" > $@.tmp && mv $@.tmp $@
+
+readme-cli:
+	$(Q)$(PYTHON) man/gen.py readme man/offguard.8.md README.md --write
+
+# The BPF objects are inside the binary (skeletons): nothing else to ship.
+# An existing offguard.conf is never touched; the example is refreshed.
+install: offguard $(MAN8)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 offguard $(DESTDIR)$(SBINDIR)/offguard
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/offguard.8
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DAEMON_ARGS@|$(DAEMON_ARGS)|g' \
+		packaging/offguard.service > $(DESTDIR)$(SYSTEMDUNITDIR)/offguard.service.tmp
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/offguard.service.tmp
+	mv $(DESTDIR)$(SYSTEMDUNITDIR)/offguard.service.tmp \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/offguard.service
+	@if [ ! -f $(CONF_EXAMPLE) ]; then \
+		echo "install: $(CONF_EXAMPLE) is not in this tree: no configuration installed"; \
+	else \
+		set -e; \
+		conf=$(DESTDIR)$(SYSCONFDIR)/offguard/offguard.conf; \
+		echo "install -d $(DESTDIR)$(SYSCONFDIR)/offguard"; \
+		install -d $(DESTDIR)$(SYSCONFDIR)/offguard; \
+		echo "install -m 0644 $(CONF_EXAMPLE) $$conf.example"; \
+		install -m 0644 $(CONF_EXAMPLE) $$conf.example; \
+		if [ -e $$conf ]; then \
+			echo "install: $$conf exists: kept"; \
+		else \
+			echo "install -m 0644 $(CONF_EXAMPLE) $$conf"; \
+			install -m 0644 $(CONF_EXAMPLE) $$conf; \
+		fi; \
+	fi
 
 clean:
 	$(call msg,CLEAN,)
