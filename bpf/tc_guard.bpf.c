@@ -152,6 +152,11 @@ static __always_inline int og_tc_xdp_meta(struct __sk_buff *ctx,
 		return OG_TC_NEXT;
 	off = xm->csum_off;
 	c = xm->csum;
+	/*
+	 * Consumed: the metadata length can outlive this device (forwarded
+	 * skbs keep it), and another tc ingress must not judge it again.
+	 */
+	xm->magic = 0;
 	if (m->ip_summed == OG_CHECKSUM_PARTIAL)
 		return OG_TC_NEXT;
 	/* the frame must still be the one XDP described */
