@@ -19,6 +19,7 @@
 #include "json_writer.h"
 #include "config.h"
 #include "instance.h"
+#include "seg.h"
 
 struct og_test_state og_t;
 
@@ -872,6 +873,354 @@ out:
 	og_test_end();
 }
 
+/*
+ * Segmentation core (user/seg.c). Super-frames are built here byte by
+ * byte (not with user/pkt.c, so builder and core do not share mistakes);
+ * every segment is checked with ref_fold_be, not with the core's sum.
+ */
+struct seg_case {
+	const char	*name;
+	int		ipv6;
+	int		udp;
+	int		ipopts;		/* IPv4 option bytes (NOPs) */
+	int		ext;		/* IPv6: hbh + dstopts + rt2 when set */
+	int		tcpopts;	/* TCP option bytes (NOPs) */
+	__u8		flags;
+	unsigned int	payload;
+	unsigned int	mss;
+};
+
+static const struct seg_case seg_cases[] = {
+	{ "unit/seg_tcp4_multiple",	0, 0, 0, 0, 12, 0x10, 4000, 1000 },
+	{ "unit/seg_tcp4_short_last", 0, 0, 8, 0, 12, 0x18, 4001, 1000 },
+	{ "unit/seg_tcp4_flags",	0, 0, 0, 0, 0, 0x99, 2999, 1000 },
+	{ "unit/seg_tcp4_one",	0, 0, 0, 0, 0, 0x99, 1000, 1000 },
+	{ "unit/seg_tcp4_empty",	0, 0, 0, 0, 0, 0x11, 0, 1000 },
+	{ "unit/seg_tcp4_mss1",	0, 0, 0, 0, 4, 0x99, 9, 1 },
+	{ "unit/seg_tcp4_odd",	0, 0, 4, 0, 0, 0x18, 3333, 333 },
+	{ "unit/seg_tcp4_64k",	0, 0, 0, 0, 0, 0x18, 65495, 1460 },
+	{ "unit/seg_tcp6_multiple",	1, 0, 0, 0, 12, 0x10, 2856, 1428 },
+	{ "unit/seg_tcp6_ext_flags",	1, 0, 0, 1, 8, 0x89, 3001, 1000 },
+	{ "unit/seg_udp4_multiple",	0, 1, 0, 0, 0, 0, 4416, 1472 },
+	{ "unit/seg_udp4_short_last", 0, 1, 4, 0, 0, 0, 4000, 1472 },
+	{ "unit/seg_udp4_one",	0, 1, 0, 0, 0, 0, 100, 1472 },
+	{ "unit/seg_udp6_multiple",	1, 1, 0, 0, 0, 0, 4356, 1452 },
+	{ "unit/seg_udp6_ext_odd",	1, 1, 0, 1, 0, 0, 2555, 777 },
+};
+
+static const __u8 seg_home[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x99 };
+
+/* Frame for c into buf; returns its length; l3, l4 and hdr filled. */
+static size_t seg_build(const struct seg_case *c, __u8 *buf, size_t *l3,
+			size_t *l4, size_t *hdr)
+{
+	size_t off = 14, l4h, i, ip_start;
+	__u8 proto = c->udp ? IPPROTO_UDP : IPPROTO_TCP;
+
+	memset(buf, 0, 128 + 8);
+	memcpy(buf, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01", 12);
+	buf[12] = c->ipv6 ? 0x86 : 0x08;
+	buf[13] = c->ipv6 ? 0xdd : 0x00;
+	*l3 = ip_start = off;
+	if (!c->ipv6) {
+		buf[off] = 0x45 + c->ipopts / 4;
+		buf[off + 4] = 0xff;	/* ID 0xfffe: wraps while segmenting */
+		buf[off + 5] = 0xfe;
+		buf[off + 6] = 0x40;	/* DF */
+		buf[off + 8] = 64;
+		buf[off + 9] = proto;
+		memcpy(buf + off + 12, "\xc0\x00\x02\x01\xc0\x00\x02\x02", 8);
+		memset(buf + off + 20, 1, c->ipopts);
+		off += 20 + c->ipopts;
+	} else {
+		buf[off] = 0x60;
+		buf[off + 7] = 64;
+		buf[off + 8] = 0x20; buf[off + 9] = 0x01; buf[off + 23] = 1;
+		buf[off + 24] = 0x20; buf[off + 25] = 0x01; buf[off + 39] = 2;
+		off += 40;
+		if (c->ext) {
+			buf[ip_start + 6] = IPPROTO_HOPOPTS;
+			buf[off] = IPPROTO_DSTOPTS;	/* hbh, 8 bytes, PadN */
+			buf[off + 2] = 1;
+			buf[off + 3] = 4;
+			off += 8;
+			buf[off] = IPPROTO_ROUTING;	/* dstopts, 8 bytes */
+			buf[off + 2] = 1;
+			buf[off + 3] = 4;
+			off += 8;
+			buf[off] = proto;		/* type 2, home address */
+			buf[off + 1] = 2;
+			buf[off + 2] = 2;
+			buf[off + 3] = 1;
+			memcpy(buf + off + 8, seg_home, 16);
+			off += 24;
+		} else {
+			buf[ip_start + 6] = proto;
+		}
+	}
+	*l4 = off;
+	if (c->udp) {
+		l4h = 8;
+		buf[off] = 0x30; buf[off + 1] = 0x39;
+		buf[off + 2] = 0x00; buf[off + 3] = 0x35;
+	} else {
+		l4h = 20 + c->tcpopts;
+		buf[off] = 0x30; buf[off + 1] = 0x39;
+		buf[off + 2] = 0x00; buf[off + 3] = 0x50;
+		memcpy(buf + off + 4, "\xff\xff\xfc\x00", 4);	/* seq wraps */
+		buf[off + 12] = (__u8)((l4h / 4) << 4);
+		buf[off + 13] = c->flags;
+		buf[off + 14] = 0xff;
+		memset(buf + off + 20, 1, c->tcpopts);
+	}
+	*hdr = off + l4h;
+	for (i = 0; i < c->payload; i++)
+		buf[*hdr + i] = (__u8)(i * 7 + (i >> 8) + 3);
+	/* Lengths of the super-frame; checksum fields left as garbage. */
+	if (!c->ipv6) {
+		buf[ip_start + 2] = (__u8)((*hdr + c->payload - ip_start) >> 8);
+		buf[ip_start + 3] = (__u8)(*hdr + c->payload - ip_start);
+	} else {
+		buf[ip_start + 4] = (__u8)((*hdr + c->payload - ip_start - 40) >> 8);
+		buf[ip_start + 5] = (__u8)(*hdr + c->payload - ip_start - 40);
+	}
+	if (c->udp) {
+		buf[off + 4] = (__u8)((8 + c->payload) >> 8);
+		buf[off + 5] = (__u8)(8 + c->payload);
+		buf[off + 6] = 0xab;
+	} else {
+		buf[off + 16] = 0xcd;
+	}
+	return *hdr + c->payload;
+}
+
+static uint16_t seg_be16(const __u8 *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Pseudo-header of a segment, big-endian words (final destination). */
+static uint32_t seg_pseudo(const struct seg_case *c, const __u8 *s,
+			   size_t l3, uint32_t l4len)
+{
+	uint32_t sum = (c->udp ? IPPROTO_UDP : IPPROTO_TCP) + l4len;
+
+	if (!c->ipv6)
+		return sum + ref_fold_be(s + l3 + 12, 8, 0);
+	sum += ref_fold_be(s + l3 + 8, 16, 0);
+	return sum + ref_fold_be(c->ext ? seg_home : s + l3 + 24, 16, 0);
+}
+
+static bool seg_check(const struct seg_case *c, const __u8 *in, size_t l3,
+		      size_t l4, size_t hdr, const __u8 *out,
+		      const struct og_seg *segs, int n)
+{
+	unsigned int want = c->payload ? (c->payload + c->mss - 1) / c->mss : 1;
+	size_t done = 0;
+	int i;
+
+	if (!ASSERT_EQ(n, want, "segments"))
+		return false;
+	for (i = 0; i < n; i++) {
+		const __u8 *s = out + segs[i].off;
+		size_t chunk = segs[i].len - hdr;
+		uint32_t l4len = (uint32_t)(segs[i].len - l4);
+		bool last = i == n - 1;
+
+		if (!ASSERT_TRUE(segs[i].len >= hdr && chunk <= c->mss,
+				 "segment fits mss") ||
+		    !ASSERT_TRUE(last || chunk == c->mss, "only the last is short") ||
+		    !ASSERT_TRUE(!memcmp(s + hdr, in + hdr + done, chunk),
+				 "payload in order"))
+			return false;
+		/* Bytes the core must not touch: MACs, addresses, ports. */
+		if (!ASSERT_TRUE(!memcmp(s, in, 14), "ethernet kept") ||
+		    !ASSERT_TRUE(!memcmp(s + l4, in + l4, 4), "ports kept"))
+			return false;
+		if (!c->ipv6) {
+			if (!ASSERT_EQ(ref_fold_be(s + l3, l4 - l3, 0), 0xffff,
+				       "ip header checksum") ||
+			    !ASSERT_EQ(seg_be16(s + l3 + 2), segs[i].len - l3,
+				       "tot_len") ||
+			    !ASSERT_EQ(seg_be16(s + l3 + 4),
+				       (uint16_t)(0xfffe + i), "ip id"))
+				return false;
+		} else if (!ASSERT_EQ(seg_be16(s + l3 + 4), segs[i].len - l3 - 40,
+				      "payload_len") ||
+			   !ASSERT_TRUE(!memcmp(s + l3 + 6, in + l3 + 6,
+						l4 - l3 - 6), "ext headers kept")) {
+			return false;
+		}
+		if (!ASSERT_EQ(ref_fold_be(s + l4, l4len,
+					   seg_pseudo(c, s, l3, l4len)),
+			       0xffff, "l4 checksum"))
+			return false;
+		if (c->udp) {
+			if (!ASSERT_EQ(seg_be16(s + l4 + 4), l4len, "udp length") ||
+			    !ASSERT_TRUE(seg_be16(s + l4 + 6) != 0, "udp csum not 0"))
+				return false;
+		} else {
+			__u8 f = c->flags;
+			uint32_t seq = (uint32_t)(0xfffffc00u + i * c->mss);
+
+			if (!last)
+				f &= ~0x09;
+			if (i)
+				f &= ~0x80;
+			if (!ASSERT_EQ(s[l4 + 13], f, "tcp flags") ||
+			    !ASSERT_EQ((uint32_t)s[l4 + 4] << 24 | s[l4 + 5] << 16 |
+				       s[l4 + 6] << 8 | s[l4 + 7], seq, "seq") ||
+			    !ASSERT_TRUE(!memcmp(s + l4 + 8, in + l4 + 8, 5) &&
+					 !memcmp(s + l4 + 14, in + l4 + 14, 2) &&
+					 !memcmp(s + l4 + 18, in + l4 + 18,
+						 hdr - l4 - 18),
+					 "ack, window, options kept"))
+				return false;
+		}
+		done += chunk;
+	}
+	return ASSERT_EQ(done, c->payload, "payload total");
+}
+
+#define SEG_BUF		(70 * 1024)
+#define SEG_OUT		(4 * 70 * 1024)
+#define SEG_MAX		1024
+
+static void test_seg_cases(void)
+{
+	static __u8 in[SEG_BUF], out[SEG_OUT];
+	static struct og_seg segs[SEG_MAX];
+	size_t i, l3, l4, hdr, len;
+	int n;
+
+	for (i = 0; i < sizeof(seg_cases) / sizeof(seg_cases[0]); i++) {
+		const struct seg_case *c = &seg_cases[i];
+
+		og_test_begin(c->name);
+		len = seg_build(c, in, &l3, &l4, &hdr);
+		n = og_segment(in, len, c->udp ? OG_SEG_UDP_L4 : OG_SEG_TCP,
+			       c->mss, out, sizeof(out), segs, SEG_MAX);
+		if (ASSERT_TRUE(n > 0, "og_segment"))
+			seg_check(c, in, l3, l4, hdr, out, segs, n);
+		og_test_end();
+	}
+}
+
+/* seg_err: og_segment fails with want and leaves out[] untouched. */
+static void seg_err(const char *what, const __u8 *in, size_t len,
+		    enum og_seg_type type, unsigned int mss, size_t cap,
+		    unsigned int max_segs, int want)
+{
+	static __u8 out[SEG_OUT];
+	static struct og_seg segs[SEG_MAX];
+	size_t j;
+	int n;
+
+	memset(out, 0x5a, sizeof(out));
+	memset(segs, 0x5a, sizeof(segs));
+	n = og_segment(in, len, type, mss, out, cap, segs, max_segs);
+	if (!ASSERT_EQ(n, want, what))
+		return;
+	for (j = 0; j < sizeof(out); j++)
+		if (out[j] != 0x5a)
+			break;
+	ASSERT_TRUE(j == sizeof(out) && segs[0].off == 0x5a5a5a5a,
+		    "nothing written on error");
+}
+
+static void test_seg_errors(void)
+{
+	static __u8 in[SEG_BUF], bad[SEG_BUF];
+	const struct seg_case *t4 = &seg_cases[0], *t6 = &seg_cases[9];
+	size_t l3, l4, hdr, len, len6;
+
+	og_test_begin("unit/seg_errors_write_nothing");
+	len = seg_build(t4, in, &l3, &l4, &hdr);
+	seg_err("mss 0", in, len, OG_SEG_TCP, 0, SEG_OUT, SEG_MAX, -EINVAL);
+	seg_err("udp type on tcp", in, len, OG_SEG_UDP_L4, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	seg_err("bad type", in, len, 7, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	seg_err("truncated", in, len - 1, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	seg_err("no ip", in, 20, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	seg_err("short frame", in, 3, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	seg_err("too many", in, len, OG_SEG_TCP, 1000, SEG_OUT, 3, -E2BIG);
+	seg_err("cap", in, len, OG_SEG_TCP, 1000, 4 * hdr + 3999, SEG_MAX, -ENOSPC);
+	seg_err("mss too big", in, len, OG_SEG_TCP, 65536, SEG_OUT, SEG_MAX, -EINVAL);
+
+	memcpy(bad, in, len);
+	bad[l3 + 6] |= 0x20;	/* MF */
+	seg_err("ipv4 fragment", bad, len, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	memcpy(bad, in, len);
+	bad[l3] = 0x44;		/* ihl 4 */
+	seg_err("ihl", bad, len, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	memcpy(bad, in, len);
+	bad[l3 + 3]++;		/* tot_len */
+	seg_err("tot_len", bad, len, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	memcpy(bad, in, len);
+	bad[l4 + 12] = 0x40;	/* doff 4 */
+	seg_err("doff", bad, len, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	memcpy(bad, in, len);
+	bad[12] = 0x08; bad[13] = 0x06;
+	seg_err("arp", bad, len, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+
+	len6 = seg_build(t6, in, &l3, &l4, &hdr);
+	memcpy(bad, in, len6);
+	bad[l3 + 40 + 16 + 2] = 0;	/* routing type 0, segments left */
+	seg_err("rh type 0", bad, len6, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	memcpy(bad, in, len6);
+	bad[l3 + 40 + 8] = IPPROTO_FRAGMENT;	/* dstopts -> fragment */
+	seg_err("v6 fragment", bad, len6, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	memcpy(bad, in, len6);
+	bad[l3 + 40 + 1] = 200;	/* hbh longer than the frame */
+	seg_err("ext overrun", bad, len6, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	seg_err("null", NULL, 0, OG_SEG_TCP, 1000, SEG_OUT, SEG_MAX, -EINVAL);
+	og_test_end();
+}
+
+/*
+ * Mutated frames: whatever the core accepts must come out as segments
+ * that verify; the rest is refused. Deterministic (fixed seed).
+ */
+static void test_seg_mutations(void)
+{
+	static __u8 in[SEG_BUF], m[SEG_BUF], out[SEG_OUT];
+	static struct og_seg segs[SEG_MAX];
+	unsigned int seed = 12345, k, accepted = 0;
+	size_t l3, l4, hdr, len;
+
+	og_test_begin("unit/seg_mutations_refused_or_valid");
+	for (k = 0; k < 3000 && !og_t.failed; k++) {
+		const struct seg_case *c = &seg_cases[k % 15];
+		enum og_seg_type type = c->udp ? OG_SEG_UDP_L4 : OG_SEG_TCP;
+		size_t pos, mlen;
+		int n, j;
+
+		if (c->payload > 8000)
+			continue;
+		len = seg_build(c, in, &l3, &l4, &hdr);
+		memcpy(m, in, len);
+		mlen = len;
+		for (j = 0; j < 3; j++) {
+			pos = rand_r(&seed) % hdr;
+			m[pos] = (__u8)rand_r(&seed);
+		}
+		if (rand_r(&seed) % 4 == 0)
+			mlen = rand_r(&seed) % (len + 1);
+		n = og_segment(m, mlen, type, c->mss, out, sizeof(out), segs,
+			       SEG_MAX);
+		if (n < 0)
+			continue;
+		accepted++;
+		/* Accepted with the header intact: must equal the clean case. */
+		if (mlen == len && !memcmp(m, in, len))
+			seg_check(c, in, l3, l4, hdr, out, segs, n);
+		else
+			ASSERT_TRUE((size_t)segs[n - 1].off + segs[n - 1].len <=
+				    sizeof(out), "inside the buffer");
+	}
+	ASSERT_TRUE(accepted > 0, "some mutations accepted");
+	og_test_end();
+}
+
 int main(void)
 {
 	test_rfc1071_example();
@@ -888,5 +1237,8 @@ int main(void)
 	test_config_good();
 	test_config_bad();
 	test_config_files();
+	test_seg_cases();
+	test_seg_errors();
+	test_seg_mutations();
 	return og_t.fails ? 1 : 0;
 }

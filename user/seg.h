@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Segmentation core of `offguard segd`: turns one GSO super-frame
+ * (Ethernet, up to two VLAN tags, IPv4 or IPv6 with hop-by-hop, routing
+ * and destination-options headers, TCP or UDP) into the frames the
+ * kernel's software GSO would put on the wire, with every checksum
+ * complete. Pure: no I/O, no allocation, no global state, so it can be
+ * unit-tested, fuzzed and run from a busy-polling AF_XDP loop.
+ *
+ * Contract:
+ *  - the caller owns the input and the output; segments are written back
+ *    to back into out[0..cap), segs[i] says where segment i lies;
+ *  - the whole input is validated and the output size computed before
+ *    the first byte is written: on error nothing has been written and no
+ *    segment is reported;
+ *  - errors: -EINVAL malformed or unsupported frame, type that does not
+ *    match the L4 protocol, mss 0, segments too large for an IP length;
+ *    -E2BIG more segments than max_segs; -ENOSPC out[] too small;
+ *  - what the segments hold (the kernel's tcp_gso_segment,
+ *    __udp_gso_segment, inet_gso_segment and ipv6_gso_segment with
+ *    software checksumming):
+ *    TCP: headers and options copied, seq advanced by mss per segment,
+ *    FIN and PSH on the last segment only, CWR on the first only;
+ *    UDP_L4: each segment a datagram with its own length;
+ *    IPv4: tot_len per segment, ID incremented per segment (id, id+1, ...:
+ *    the kernel's rule when SKB_GSO_TCP_FIXEDID is not set, for TCP and
+ *    UDP_L4 alike), header checksum recomputed; IPv6: payload_len;
+ *    L4 checksum complete (pseudo-header with the routing header's final
+ *    destination); a UDP checksum that computes to 0 is sent as 0xffff
+ *    (RFC 768; the kernel's CSUM_MANGLED_0), a TCP one stays 0.
+ *  - a frame whose payload fits one segment yields one segment: the
+ *    frame with its checksums completed.
+ */
+#ifndef OG_SEG_H
+#define OG_SEG_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+enum og_seg_type {
+	OG_SEG_TCP	= 1,	/* SKB_GSO_TCPV4 / SKB_GSO_TCPV6 */
+	OG_SEG_UDP_L4	= 2,	/* SKB_GSO_UDP_L4 (UDP_SEGMENT) */
+};
+
+/* Where one output segment lies in the caller's buffer. */
+struct og_seg {
+	__u32	off;
+	__u32	len;
+};
+
+/* What og_seg_parse() found; offsets from the first byte of the frame. */
+struct og_seg_info {
+	__u32	l3_off;
+	__u32	l4_off;
+	__u32	hdr_len;	/* l4_off + TCP/UDP header: copied per segment */
+	__u32	payload_len;
+	__u32	nr_segs;	/* for the mss given */
+	__u32	out_len;	/* bytes of output for the mss given */
+	__u8	ipv6;
+	__u8	l4proto;
+	__u16	pad;
+};
+
+/*
+ * Validate frame[0..len) as a super-frame of type for segment size mss
+ * and describe it. 0 or -EINVAL.
+ */
+int og_seg_parse(const void *frame, size_t len, enum og_seg_type type,
+		 unsigned int mss, struct og_seg_info *info);
+
+/*
+ * Segment frame[0..len) into out[0..cap). Returns the number of segments
+ * (segs[0..n) filled), or a negative errno as above.
+ */
+int og_segment(const void *frame, size_t len, enum og_seg_type type,
+	       unsigned int mss, void *out, size_t cap,
+	       struct og_seg *segs, unsigned int max_segs);
+
+#endif /* OG_SEG_H */
