@@ -50,6 +50,16 @@ static __always_inline int og_csum16_equiv(__u16 a, __u16 b)
 	return (a == 0 && b == 0xffff) || (a == 0xffff && b == 0);
 }
 
+/*
+ * The value a checksum field must hold, given the folded sum over what
+ * it covers with `old` in the field: the complement of that sum without
+ * the old value.
+ */
+static __always_inline __u16 og_csum_replace(__u32 sum, __u16 old)
+{
+	return ~og_csum_fold((__u64)sum + (__u16)~old);
+}
+
 /* A complete checksum verifies when the folded sum over it is -0. */
 static __always_inline int og_csum_ok(__u64 sum)
 {

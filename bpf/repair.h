@@ -117,20 +117,14 @@ static __always_inline int og_repair_l4_full(struct __sk_buff *ctx,
 					     const struct og_pkt *pkt,
 					     const struct og_verdict *v)
 {
-	__u32 off;
+	__u32 off = og_l4_csum_field(pkt);
 	__u16 c;
 
 	if (m->ip_summed != OG_CHECKSUM_NONE || !v->l4_verified)
 		return OG_REPAIR_NOT_MADE;
-	if (pkt->l4proto == OG_IPPROTO_TCP)
-		off = pkt->l4_off + OG_TCP_CSUM_OFF;
-	else if (pkt->l4proto == OG_IPPROTO_UDP)
-		off = pkt->l4_off + OG_UDP_CSUM_OFF;
-	else
+	if (pkt->l4proto != OG_IPPROTO_TCP && pkt->l4proto != OG_IPPROTO_UDP)
 		return OG_REPAIR_NOT_MADE;
-	c = ~og_csum_fold((__u64)v->l4_sum + (__u16)~pkt->l4_check);
-	if (pkt->l4proto == OG_IPPROTO_UDP && c == 0)
-		c = 0xffff;
+	c = og_l4_csum_complete(pkt, v->l4_sum);
 	if (bpf_skb_store_bytes(ctx, off, &c, sizeof(c), 0))
 		return OG_REPAIR_NOT_MADE;
 	if (og_l4_sum(ctx, pkt->l4_off, pkt->l4_len,
@@ -150,7 +144,7 @@ static __always_inline int og_repair_l3(struct __sk_buff *ctx,
 	if (m->ip_summed != OG_CHECKSUM_NONE || pkt->ipv != 4 ||
 	    og_read16(ctx, off, &old))
 		return OG_REPAIR_NOT_MADE;
-	c = ~og_csum_fold((__u64)pkt->ip_hdr_sum + (__u16)~old);
+	c = og_csum_replace(pkt->ip_hdr_sum, old);
 	if (bpf_skb_store_bytes(ctx, off, &c, sizeof(c), 0))
 		return OG_REPAIR_NOT_MADE;
 	if (og_l4_sum(ctx, pkt->l3_off, pkt->ip_hdr_len, 0) != 0xffff)

@@ -13,17 +13,8 @@
 #ifndef OG_BPF_RULES_H
 #define OG_BPF_RULES_H
 
-#include "parse.h"
-#include "pkt_csum.h"
+#include "l4.h"
 #include "meta.h"
-
-#define OG_TCP_CSUM_OFF		16
-#define OG_UDP_CSUM_OFF		6
-
-/* UDP tunnel ports whose IPv6 zero checksum is allowed (RFC 6935/6936). */
-#define OG_PORT_VXLAN		4789
-#define OG_PORT_VXLAN_LINUX	8472
-#define OG_PORT_GENEVE		6081
 
 struct og_verdict {
 	__u32	reasons;	/* OG_BIT(enum og_reason) */
@@ -98,22 +89,12 @@ static __always_inline void og_rule_complete(struct __sk_buff *ctx,
 {
 	int sum;
 
-	if (!og_is_csum_l4(pkt->l4proto) ||
-	    (pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_L4_BAD_HDR |
-			   OG_PKT_F_PSEUDO_UNKNOWN)))
-		return;
 	/* Fraglist GSO: the head's checksum covers its own segment only. */
 	if (m->gso_size)
 		return;
-	if (pkt->l4proto == OG_IPPROTO_UDP && pkt->l4_check == 0) {
-		if (pkt->ipv == 6 && pkt->udp_dport != OG_PORT_VXLAN &&
-		    pkt->udp_dport != OG_PORT_VXLAN_LINUX &&
-		    pkt->udp_dport != OG_PORT_GENEVE)
-			v->reasons |= OG_BIT(OG_UDP6_ZERO_CSUM);
-		return;		/* IPv4: "no checksum" is legal */
-	}
-	sum = og_l4_sum(ctx, pkt->l4_off, pkt->l4_len,
-			og_csum_fold(og_l4_pseudo(pkt)));
+	sum = og_l4_verify(ctx, pkt);
+	if (sum == OG_L4_UDP6_ZERO)
+		v->reasons |= OG_BIT(OG_UDP6_ZERO_CSUM);
 	if (sum < 0)
 		return;
 	v->l4_verified = 1;

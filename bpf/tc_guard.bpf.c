@@ -143,7 +143,7 @@ static __always_inline int og_tc_xdp_meta(struct __sk_buff *ctx,
 				  .hook = OG_HOOK_XDP };
 	void *data = (void *)(long)ctx->data;
 	struct og_xdp_meta *xm = (void *)(long)ctx->data_meta;
-	__u32 repaired = 0, dropped = 0, want;
+	__u32 repaired = 0, dropped = 0;
 	struct og_dev_conf *conf;
 	struct og_sample *s;
 	__u16 off, c;
@@ -160,9 +160,7 @@ static __always_inline int og_tc_xdp_meta(struct __sk_buff *ctx,
 	if (m->ip_summed == OG_CHECKSUM_PARTIAL)
 		return OG_TC_NEXT;
 	/* the frame must still be the one XDP described */
-	want = pkt->l4_off + (pkt->l4proto == OG_IPPROTO_TCP ?
-			      OG_TCP_CSUM_OFF : OG_UDP_CSUM_OFF);
-	if (off != want)
+	if (off != og_l4_csum_field(pkt))
 		return OG_TC_NEXT;
 
 	conf = bpf_map_lookup_elem(&og_config, &key);

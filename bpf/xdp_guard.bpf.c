@@ -35,8 +35,7 @@
 
 #include "offguard/offguard.h"
 #include "maps.h"
-#include "pkt_csum.h"
-#include "parse.h"
+#include "l4.h"
 
 #define OG_XDP_DROP	1	/* enum xdp_action */
 #define OG_XDP_PASS	2
@@ -47,13 +46,6 @@
 				 OG_BIT(OG_WIRE_LEAKED_PARTIAL))
 
 #define OG_IPV4_CHECK_OFF	10	/* offsetof(struct iphdr, check) */
-#define OG_TCP_CHECK_OFF	16
-#define OG_UDP_CHECK_OFF	6
-
-/* UDP tunnel ports whose IPv6 zero checksum is allowed (RFC 6935/6936). */
-#define OG_PORT_VXLAN		4789
-#define OG_PORT_VXLAN_LINUX	8472
-#define OG_PORT_GENEVE		6081
 
 struct og_wire {
 	__u32	reasons;
@@ -81,19 +73,9 @@ static __always_inline void og_wire_l4(struct xdp_md *ctx,
 	__u16 seed;
 	int sum;
 
-	if (!og_is_csum_l4(pkt->l4proto) ||
-	    (pkt->flags & (OG_PKT_F_FRAG | OG_PKT_F_L4_BAD_HDR |
-			   OG_PKT_F_PSEUDO_UNKNOWN)))
-		return;
-	if (pkt->l4proto == OG_IPPROTO_UDP && pkt->l4_check == 0) {
-		if (pkt->ipv == 6 && pkt->udp_dport != OG_PORT_VXLAN &&
-		    pkt->udp_dport != OG_PORT_VXLAN_LINUX &&
-		    pkt->udp_dport != OG_PORT_GENEVE)
-			w->reasons |= OG_BIT(OG_WIRE_UDP6_ZERO_CSUM);
-		return;		/* IPv4: "no checksum" is legal */
-	}
-	sum = og_l4_sum(ctx, pkt->l4_off, pkt->l4_len,
-			og_csum_fold(og_l4_pseudo(pkt)));
+	sum = og_l4_verify(ctx, pkt);
+	if (sum == OG_L4_UDP6_ZERO)
+		w->reasons |= OG_BIT(OG_WIRE_UDP6_ZERO_CSUM);
 	if (sum < 0)
 		return;
 	w->l4_verified = 1;
@@ -127,14 +109,9 @@ static __always_inline int og_xdp_complete(struct xdp_md *ctx,
 					   const struct og_pkt *pkt,
 					   const struct og_wire *w)
 {
-	__u32 off = pkt->l4_off;
-	__u16 c, back = 0;
+	__u32 off = og_l4_csum_field(pkt);
+	__u16 c = og_l4_csum_complete(pkt, w->l4_sum), back = 0;
 
-	off += pkt->l4proto == OG_IPPROTO_TCP ? OG_TCP_CHECK_OFF :
-						OG_UDP_CHECK_OFF;
-	c = ~og_csum_fold((__u64)w->l4_sum + (__u16)~pkt->l4_check);
-	if (pkt->l4proto == OG_IPPROTO_UDP && c == 0)
-		c = 0xffff;	/* 0 would mean "no checksum" */
 	if (bpf_xdp_store_bytes(ctx, off, &c, sizeof(c)))
 		return OG_XREP_NOT_MADE;
 	if (bpf_xdp_load_bytes(ctx, off, &back, sizeof(back)) || back != c)
@@ -173,20 +150,15 @@ static __always_inline int og_xdp_defer(struct xdp_md *ctx,
 					const struct og_wire *w)
 {
 	struct og_xdp_meta *xm;
-	__u16 c;
 
-	c = ~og_csum_fold((__u64)w->l4_sum + (__u16)~pkt->l4_check);
-	if (pkt->l4proto == OG_IPPROTO_UDP && c == 0)
-		c = 0xffff;
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*xm)))
 		return -1;
 	xm = (void *)(long)ctx->data_meta;
 	if ((void *)(xm + 1) > (void *)(long)ctx->data)
 		return -1;
 	xm->magic = OG_XDP_META_MAGIC;
-	xm->csum_off = pkt->l4_off + (pkt->l4proto == OG_IPPROTO_TCP ?
-				      OG_TCP_CHECK_OFF : OG_UDP_CHECK_OFF);
-	xm->csum = c;
+	xm->csum_off = og_l4_csum_field(pkt);
+	xm->csum = og_l4_csum_complete(pkt, w->l4_sum);
 	return 0;
 }
 

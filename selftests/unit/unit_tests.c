@@ -173,6 +173,37 @@ static void test_random_verify(void)
 }
 
 /*
+ * og_csum_replace, the arithmetic every checksum repair uses: from the
+ * sum taken with whatever the field holds (a seed, garbage, 0), the value
+ * that makes the whole verify -- at any offset, any length.
+ */
+static void test_csum_replace(void)
+{
+	uint8_t buf[1600];
+	unsigned int seed = 777, i, n;
+	bool ok = true;
+
+	og_test_begin("unit/csum_replace_any_old_value");
+	for (n = 0; n < 3000 && ok; n++) {
+		size_t len = 4 + rand_r(&seed) % (sizeof(buf) - 4);
+		size_t off = (rand_r(&seed) % (len - 1)) & ~(size_t)1;
+		uint16_t old, c;
+
+		for (i = 0; i < len; i++)
+			buf[i] = rand_r(&seed);
+		if (n % 7 == 0)
+			buf[off] = buf[off + 1] = 0;	/* an empty field too */
+		memcpy(&old, buf + off, 2);
+		c = og_csum_replace(og_csum_fold(og_csum_bytes(buf, len, 0)),
+				    old);
+		memcpy(buf + off, &c, 2);
+		ok = ASSERT_TRUE(og_csum_ok(og_csum_bytes(buf, len, 0)),
+				 "replaced checksum verifies");
+	}
+	og_test_end();
+}
+
+/*
  * A minimal pcapng reader for the tests. It reads the host byte order the
  * writer promises (and checks the byte-order magic says so), and is strict
  * where readers are lenient: total lengths at both ends equal and a
@@ -1230,6 +1261,7 @@ int main(void)
 	test_pseudo_v4();
 	test_pseudo_v6_jumbo();
 	test_random_verify();
+	test_csum_replace();
 	test_pcapng_roundtrip();
 	test_pcapng_write_error();
 	test_diagnose();
