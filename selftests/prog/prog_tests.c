@@ -25,6 +25,7 @@
 #include "og_load.h"
 #include "pkt.h"
 #include "testing.h"
+#include "corpus.h"
 
 struct og_test_state og_t;
 
@@ -844,25 +845,6 @@ static void test_repair_fuzz(struct env *e)
  * they hold. The IPv6 type-0 routing header and home-address traces are
  * the ones a checker without RFC 8200/6275 pseudo-headers gets wrong.
  */
-#define CORPUS_CHKSUMS	"/../shared/corpus/pcap/zeek/chksums/"
-
-static int pcap_first_ether(const char *path, __u8 *buf, size_t cap)
-{
-	__u32 hdr[6], rec[4];
-	FILE *f = fopen(path, "rb");
-	int len = -1;
-
-	if (!f)
-		return -errno;
-	/* classic pcap, host byte order, Ethernet (the traces are) */
-	if (fread(hdr, sizeof(hdr), 1, f) == 1 && hdr[0] == 0xa1b2c3d4 &&
-	    hdr[5] == 1 && fread(rec, sizeof(rec), 1, f) == 1 &&
-	    rec[2] <= cap && fread(buf, rec[2], 1, f) == 1)
-		len = rec[2];
-	fclose(f);
-	return len;
-}
-
 static void test_corpus_chksums(struct env *e, const char *root)
 {
 	static const struct {

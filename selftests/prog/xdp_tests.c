@@ -37,6 +37,7 @@
 #include "xdp_guard.skel.h"
 #include "pkt.h"
 #include "testing.h"
+#include "corpus.h"
 
 #define BIT(r)		(1U << (r))
 #define XDP_DROP_V	1
@@ -1029,25 +1030,6 @@ next:
 
 /* --- real captures ----------------------------------------------------- */
 
-#define CORPUS_CHKSUMS	"/../shared/corpus/pcap/zeek/chksums/"
-
-static int pcap_first(const char *path, __u8 *buf, size_t cap)
-{
-	__u32 hdr[6], rec[4];
-	FILE *f = fopen(path, "rb");
-	int len = -1;
-
-	if (!f)
-		return -errno;
-	/* classic pcap in host order, Ethernet link type */
-	if (fread(hdr, sizeof(hdr), 1, f) == 1 && hdr[0] == 0xa1b2c3d4 &&
-	    hdr[5] == 1 && fread(rec, sizeof(rec), 1, f) == 1 &&
-	    rec[2] <= cap && fread(buf, rec[2], 1, f) == 1)
-		len = rec[2];
-	fclose(f);
-	return len;
-}
-
 /*
  * Zeek's checksum traces as they were on a wire: the IPv6 type-0 routing
  * header and home-address ones are what a checker without RFC 8200 §8.1 /
@@ -1102,7 +1084,7 @@ static void test_xdp_corpus(struct xenv *e, const char *root)
 		og_test_begin(name);
 		snprintf(path, sizeof(path), "%s" CORPUS_CHKSUMS "%s", root,
 			 traces[i].file);
-		len = pcap_first(path, buf, sizeof(buf));
+		len = pcap_first_ether(path, buf, sizeof(buf));
 		if (!ASSERT_TRUE(len >= 14, "read first packet") ||
 		    !ASSERT_OK(xreset(e, OG_POLICY_REPAIR, 0, 0), "reset") ||
 		    !ASSERT_OK(xrun(e, buf, len, 0, out, sizeof(out), &res),
