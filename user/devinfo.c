@@ -34,6 +34,7 @@
 #include <linux/sockios.h>
 
 #include "devinfo.h"
+#include "json_writer.h"
 #include "logging.h"
 
 #ifndef ARRAY_SIZE
@@ -759,4 +760,22 @@ int og_devinfo_get(__u32 ifindex, struct og_devinfo *out)
 	read_ethtool(fd, out);
 	close(fd);
 	return 0;
+}
+
+void og_devinfo_json_features(struct json_writer *jw,
+			      const struct og_devinfo *in)
+{
+	__u32 bit;
+
+	jw_start_object(jw);
+	/* every bit og_devfeat_name knows, up to the first it does not */
+	for (bit = 1; bit && og_devfeat_name(bit); bit <<= 1) {
+		jw_name(jw, og_devfeat_name(bit));
+		jw_start_object(jw);
+		jw_bool_field(jw, "active", in->feat_active & bit);
+		jw_bool_field(jw, "available", in->feat_available & bit);
+		jw_bool_field(jw, "requested", in->feat_requested & bit);
+		jw_end_object(jw);
+	}
+	jw_end_object(jw);
 }

@@ -60,4 +60,12 @@ int og_devinfo_get(__u32 ifindex, struct og_devinfo *out);
 /* "tx-checksum-ipv4" etc. for one OG_DF_* bit, NULL if unknown. */
 const char *og_devfeat_name(__u32 bit);
 
+/*
+ * The feature bits as a JSON object, by kernel name:
+ * {"tx-checksum-ipv4":{"active":..,"available":..,"requested":..},...}
+ */
+struct json_writer;
+void og_devinfo_json_features(struct json_writer *jw,
+			      const struct og_devinfo *in);
+
 #endif /* OG_DEVINFO_H */

@@ -144,23 +144,11 @@ static const char *kind_str(const struct og_devinfo *in)
 
 static void json_features(struct json_writer *jw, const struct og_devinfo *in)
 {
-	__u32 bit;
-
 	jw_name(jw, "features");
-	if (!in->have_features) {
+	if (in->have_features)
+		og_devinfo_json_features(jw, in);
+	else
 		jw_null(jw);
-		return;
-	}
-	jw_start_object(jw);
-	for (bit = 1; bit && og_devfeat_name(bit); bit <<= 1) {
-		jw_name(jw, og_devfeat_name(bit));
-		jw_start_object(jw);
-		jw_bool_field(jw, "active", in->feat_active & bit);
-		jw_bool_field(jw, "available", in->feat_available & bit);
-		jw_bool_field(jw, "requested", in->feat_requested & bit);
-		jw_end_object(jw);
-	}
-	jw_end_object(jw);
 }
 
 static void json_finding(struct json_writer *jw, const struct og_finding *f)

@@ -24,7 +24,6 @@
 static void print_dev(const struct og_devinfo *d)
 {
 	struct json_writer *jw = jw_new(stdout, false);
-	__u32 bit;
 
 	if (!jw) {
 		fprintf(stderr, "og_devinfo: out of memory\n");
@@ -46,17 +45,7 @@ static void print_dev(const struct og_devinfo *d)
 	jw_u64_field(jw, "xdp_mode", d->xdp_mode);
 	jw_bool_field(jw, "have_features", d->have_features);
 	jw_name(jw, "features");
-	jw_start_object(jw);
-	/* every bit og_devfeat_name knows, up to the first it does not */
-	for (bit = 1; bit && og_devfeat_name(bit); bit <<= 1) {
-		jw_name(jw, og_devfeat_name(bit));
-		jw_start_object(jw);
-		jw_bool_field(jw, "active", d->feat_active & bit);
-		jw_bool_field(jw, "available", d->feat_available & bit);
-		jw_bool_field(jw, "requested", d->feat_requested & bit);
-		jw_end_object(jw);
-	}
-	jw_end_object(jw);
+	og_devinfo_json_features(jw, d);
 	jw_end_object(jw);
 	jw_destroy(&jw);
 }
