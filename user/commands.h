@@ -18,6 +18,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
+int cmd_segd(int argc, char **argv);
 
 /*
  * stats' Prometheus textfile writer, for the daemon: every device, written

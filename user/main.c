@@ -39,6 +39,7 @@ static const struct cmd cmds[] = {
 	{ "dump",	cmd_dump,	"sampled offending packets to a pcapng file" },
 	{ "demo",	cmd_demo,	"self-contained showcase in private netns" },
 	{ "daemon",	cmd_daemon,	"attach to devices as they come, from a config file" },
+	{ "segd",	cmd_segd,	"segment super-frames an XDP fast path cannot send (AF_XDP)" },
 	{ "help",	cmd_help,	"this text, or a command's help" },
 };
 

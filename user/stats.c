@@ -32,6 +32,7 @@
 #include "json_writer.h"
 #include "logging.h"
 #include "names.h"
+#include "segd.h"
 #include "util.h"
 
 static const char stats_usage[] =
@@ -58,6 +59,11 @@ struct snapshot {
 	unsigned int		nr, cap;
 };
 
+/* segd instances, for the one-shot snapshot (not the interval modes) */
+#define SEGD_VIEWS_MAX	16
+static struct og_segd_view segd_views[SEGD_VIEWS_MAX];
+static unsigned int segd_nr;
+
 /* Devices asked for on the command line; none means all. */
 struct dev_filter {
 	__u32			*ifindex;
@@ -74,6 +80,20 @@ static bool filter_has(const struct dev_filter *f, __u32 ifindex)
 		if (f->ifindex[i] == ifindex)
 			return true;
 	return false;
+}
+
+/* segd instances on a device asked for (either end), or all. */
+static void segd_collect(const struct dev_filter *f)
+{
+	struct og_segd_view all[SEGD_VIEWS_MAX];
+	int n, i;
+
+	segd_nr = 0;
+	n = og_segd_read(all, SEGD_VIEWS_MAX);
+	for (i = 0; i < n; i++)
+		if (filter_has(f, all[i].in_ifindex) ||
+		    filter_has(f, all[i].out_ifindex))
+			segd_views[segd_nr++] = all[i];
 }
 
 static struct dev_data *snap_dev(struct snapshot *s, __u32 ifindex)
@@ -366,6 +386,8 @@ static void print_json(const struct snapshot *s, unsigned int interval)
 		jw_end_object(jw);
 	}
 	jw_end_array(jw);
+	if (!interval && segd_nr)
+		og_segd_json(jw, segd_views, segd_nr);
 	jw_end_object(jw);
 	jw_destroy(&jw);
 }
@@ -447,8 +469,11 @@ static void print_text(const struct snapshot *s, unsigned int interval)
 
 	if (interval)
 		printf("--- last %u s, per second ---\n", interval);
+	if (!interval && segd_nr)
+		og_segd_text(segd_views, segd_nr);
 	if (!s->nr) {
-		printf("no offguard statistics in this network namespace\n");
+		if (!segd_nr || interval)
+			printf("no offguard statistics in this network namespace\n");
 		return;
 	}
 	for (i = 0; i < s->nr; i++) {
@@ -1132,6 +1157,7 @@ int cmd_stats(int argc, char **argv)
 		rc = OG_EXIT_FAIL;
 		goto out;
 	}
+	segd_collect(&filter);
 	print_snap(&snap, 0);
 out:
 	snap_free(&snap);

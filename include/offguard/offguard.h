@@ -361,4 +361,82 @@ struct og_sample {
 #define OG_MAX_COUNTERS		65536
 #define OG_MAX_DEVICES		4096
 
+/*
+ * offguard segd (AF_XDP software segmentation), DESIGN §9.
+ *
+ * Counters, one per-CPU array slot each: the XDP program counts what it
+ * decided, segd (one writer, CPU slot 0) what it did. Append only. The
+ * "drop_" ones are frames lost, and why; nothing else is ever lost.
+ * X(SUFFIX, number, "json name")
+ */
+#define OG_SEGD_CTR_LIST(X)						\
+	X(FAST_REDIRECT,	0,	"fast_redirect")		\
+	X(FAST_PASS,		1,	"fast_pass")			\
+	X(TO_SEGD,		2,	"to_segd")			\
+	X(NO_SOCKET_PASS,	3,	"no_socket_pass")		\
+	X(MSS_LEARNED,		4,	"mss_learned")			\
+	X(RX_FRAMES,		5,	"rx_frames")			\
+	X(RX_BYTES,		6,	"rx_bytes")			\
+	X(SEGMENTED,		7,	"frames_segmented")		\
+	X(SEGMENTS_SENT,	8,	"segments_sent")		\
+	X(TX_BYTES,		9,	"tx_bytes")			\
+	X(SIZE_FROM_GSO,	10,	"size_from_gso")		\
+	X(SIZE_FROM_MSS,	11,	"size_from_mss")		\
+	X(SIZE_FROM_MTU,	12,	"size_from_mtu")		\
+	X(DROP_UNSUPPORTED,	13,	"drop_unsupported")		\
+	X(DROP_MALFORMED,	14,	"drop_malformed")		\
+	X(DROP_RX_RING,		15,	"drop_rx_ring")			\
+	X(DROP_TX,		16,	"drop_tx")			\
+	X(DROP_REDIRECT,	17,	"drop_redirect")		\
+	X(DROP_NO_SIZE,		18,	"drop_no_size")
+
+#define OG_SEGD_CTR_ENUM(name, nr, str)	OG_SEGD_##name = nr,
+enum og_segd_ctr {
+	OG_SEGD_CTR_LIST(OG_SEGD_CTR_ENUM)
+	__OG_SEGD_CTR_MAX,
+};
+#undef OG_SEGD_CTR_ENUM
+
+/*
+ * What the XDP program puts in front of a frame it hands to segd
+ * (bpf_xdp_adjust_head): the GSO metadata of the skb the frame came from,
+ * when it could read it (generic XDP: the frame's skb_shared_info is the
+ * skb's), and the MSS learned for the flow. segd strips it before
+ * segmenting. In the data rather than the metadata area because the copy
+ * of a multi-buffer frame into AF_XDP keeps the data, whatever a kernel
+ * does with the metadata.
+ */
+#define OG_SEGD_SHIM_MAGIC	0x5367U		/* "gS" */
+struct og_segd_shim {
+	__u16	magic;
+	__u16	gso_size;	/* 0: the skb had none (or none was readable) */
+	__u16	mss;		/* learned from the flow's SYNs, 0: none */
+	__u8	gso_type;	/* enum og_seg_type of the skb's GSO type, 0: none */
+	__u8	flags;
+};
+
+#define OG_SEGD_FIT_REDIRECT	(1U << 0)	/* frames that fit: redirect to out */
+#define OG_SEGD_GSO_META	(1U << 1)	/* generic XDP: read skb_shared_info */
+
+/* Set in the XDP program's .rodata by segd before loading. */
+struct og_segd_conf {
+	__u32	out_ifindex;
+	__u32	max_frame;	/* out MTU + Ethernet header: larger goes to segd */
+	__u32	flags;		/* OG_SEGD_* */
+	__u32	pad;
+};
+
+/* Learned MSS: key as the packet carries it, value the MSS it announced. */
+struct og_segd_flow {
+	__u8	saddr[16];	/* IPv4: first 4 bytes */
+	__u8	daddr[16];
+	__u16	sport;		/* network order */
+	__u16	dport;
+	__u8	ipv6;
+	__u8	pad[3];
+};
+
+#define OG_SEGD_FLOWS		65536
+#define OG_PIN_SEGD_PREFIX	"segd_"		/* + in ifindex: counters */
+
 #endif /* OFFGUARD_OFFGUARD_H */

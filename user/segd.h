@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * offguard segd: the command (user/segd.c) and its counters as `stats`
+ * reads them from the pins segd keeps while it runs (user/segd_stats.c).
+ */
+#ifndef OG_SEGD_H
+#define OG_SEGD_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "offguard/offguard.h"
+
+struct json_writer;
+
+/* JSON/text name of an enum og_segd_ctr, NULL past the end. */
+const char *og_segd_ctr_name(unsigned int i);
+
+struct og_segd_view {
+	__u32	in_ifindex, out_ifindex;
+	bool	running;	/* the pin's map is in in's XDP program now */
+	__u64	ctr[__OG_SEGD_CTR_MAX];
+};
+
+/*
+ * Every segd pin in the pin root, counters summed over CPUs. Returns how
+ * many were filled into v[0..max), or a negative errno.
+ */
+int og_segd_read(struct og_segd_view *v, unsigned int max);
+
+/* stats' sections: "segd": [...] in JSON, a block per instance in text. */
+void og_segd_json(struct json_writer *jw, const struct og_segd_view *v,
+		  unsigned int n);
+void og_segd_text(const struct og_segd_view *v, unsigned int n);
+
+#endif /* OG_SEGD_H */
