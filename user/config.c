@@ -308,8 +308,11 @@ int og_config_parse(FILE *f, const char *name, struct og_config *cfg,
 		else if (!strcmp(w[0], "prometheus"))
 			ret = parse_prometheus(&pc, w, nw, cfg);
 		else if (!strcmp(w[0], "segd"))
-			/* the AF_XDP segmentation daemon is not written yet */
-			ret = perr(&pc, "segd is not available in this version");
+			/*
+			 * segd owns AF_XDP sockets and a busy loop: its own
+			 * process (and unit), not a thread of this daemon.
+			 */
+			ret = perr(&pc, "%s", "segd is not a daemon directive: run offguard segd --in IN --out OUT, one process per pair");
 		else
 			ret = perr(&pc, "unknown directive '%s' (match or prometheus)",
 				   w[0]);

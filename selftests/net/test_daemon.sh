@@ -267,7 +267,7 @@ bad_conf dm_bad_hook "match tap* hooks=tc\n" \
 bad_conf dm_bad_duplicate_prometheus "prometheus /a.prom\nprometheus /b.prom\n" \
 	"$B:2: duplicate prometheus line (first at line 1)"
 bad_conf dm_bad_segd "segd tap0 eth0\n" \
-	"$B:1: segd is not available in this version"
+	"$B:1: segd is not a daemon directive: run offguard segd --in IN --out OUT, one process per pair"
 out=$(timeout 10 ip netns exec "$NS" "$OFFGUARD" daemon -c "$OG_TMP/missing.conf" 2>&1)
 og_expect dm_bad_missing_file "$?: $out" \
 	"1: offguard: $OG_TMP/missing.conf: no such file or directory"

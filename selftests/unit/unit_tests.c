@@ -847,7 +847,7 @@ static void test_config_bad(void)
 		{ "prometheus /a.prom\nmatch x\nprometheus /b.prom\n",
 		  "t.conf:3: duplicate prometheus line (first at line 1)" },
 		{ "segd tap0 eth0\n",
-		  "t.conf:1: segd is not available in this version" },
+		  "t.conf:1: segd is not a daemon directive: run offguard segd --in IN --out OUT, one process per pair" },
 	};
 	struct og_config cfg;
 	char err[160];
