@@ -740,7 +740,7 @@ static void segd_help(void)
 	       "  --fit redirect|pass   what frames that fit do\n"
 	       "  --xdp-mode skb|native skb (default): GSO metadata read from the skb;\n"
 	       "                        native: segment size from the MSS and the MTU only\n",
-	       segd_usage, SEGD_FRAME - 96);
+	       segd_usage, SEGD_FRAME - 22);
 }
 
 int cmd_segd(int argc, char **argv)
