@@ -8,6 +8,7 @@
 #   3. iperf3 Gb/s across veth, offguard on both hooks of both ends / none
 #   1b. XDP wire validator ns/frame over an XDP no-op (test-run, live
 #       frames) and full-checksum verify GB/s / memcpy GB/s
+#   5. segd Gb/s and Gb/s per busy core vs software GSO and TSO (segd.sh)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$ROOT/.output/selftests
@@ -115,3 +116,7 @@ print("  offguard repair     Gb/s: %s  median %.2f" % (rp, m(rp)))
 print("  ratio observe/without: %.3f (target >= 0.97)" % (m(ob) / m(wo)))
 print("  ratio repair/without:  %.3f (target >= 0.97)" % (m(rp) / m(wo)))
 PY
+
+echo
+echo "== 5. offguard segd vs the kernel's software GSO vs TSO on"
+bash "$ROOT/selftests/bench/segd.sh"
