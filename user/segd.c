@@ -74,12 +74,17 @@
 #endif
 
 #define SEGD_FRAME		4096u	/* UMEM chunk: one page */
-#define SEGD_RX_FRAMES		8192u	/* 32 MiB: ~480 super-frames */
+/*
+ * 64 MiB: ~960 super-frames of 64 KiB (17 chunks each). Generic XDP
+ * cannot push back on a sender: a burst larger than the ring is lost
+ * (drop_rx_ring), so the ring is sized for bursts, not for the rate.
+ */
+#define SEGD_RX_FRAMES		16384u
 #define SEGD_RING		4096u
 #define SEGD_TX_AREA		(32u << 20)
 #define SEGD_MAX_FRAME		(65536u + 256u)	/* super-frame + shim + L2 */
 #define SEGD_MAX_SEGS		1024u	/* 64 KiB in segments of 64 B */
-#define SEGD_BATCH		64u
+#define SEGD_BATCH		256u
 /* any size that fits an IP length: only the headers are asked for */
 #define SEGD_PROBE_MSS		1000u
 #define SEGD_DRAIN_MS		2000
@@ -201,6 +206,19 @@ static void segd_flush(struct og_segd *s)
 		s->ctr_vals[0] = s->ctr[i];
 		bpf_map_update_elem(s->ctrs_fd, &i, s->ctr_vals, BPF_ANY);
 	}
+}
+
+/* A counter the XDP program keeps, summed over CPUs. */
+static __u64 segd_bpf_ctr(struct og_segd *s, __u32 idx)
+{
+	__u64 sum = 0;
+	int c;
+
+	if (bpf_map_lookup_elem(s->ctrs_fd, &idx, s->ctr_vals))
+		return 0;
+	for (c = 0; c < s->nr_cpus; c++)
+		sum += s->ctr_vals[c];
+	return sum;
 }
 
 /* The kernel's own count of frames it could not hand to the socket. */
@@ -382,7 +400,7 @@ static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 		__u32 opts = info.hdr_len - info.l4_off - 20;
 
 		mss = cap;
-		if (shim->mss > opts && shim->mss - opts < cap) {
+		if (shim->mss > opts && shim->mss - opts <= cap) {
 			mss = shim->mss - opts;
 			s->ctr[OG_SEGD_SIZE_FROM_MSS]++;
 		} else {
@@ -509,7 +527,7 @@ static int segd_sockets(struct og_segd *s)
 		.flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG,
 	};
 	struct xsk_socket_config rx_sc = {
-		.rx_size = SEGD_RING,
+		.rx_size = SEGD_RX_FRAMES,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = XDP_COPY | XDP_USE_SG,
 	};
@@ -884,13 +902,19 @@ int cmd_segd(int argc, char **argv)
 	segd_drain(&s);
 	segd_xsk_stats(&s);
 	segd_flush(&s);
-	printf("segd: stopped (%s): %llu frames segmented into %llu segments, %llu dropped\n",
+	/*
+	 * The XDP program counts every frame it redirected; those the kernel
+	 * could not put in the full ring never reached segd.
+	 */
+	printf("segd: stopped (%s): %llu frames accepted (%llu more lost at the full receive ring), %llu segmented into %llu segments, %llu dropped\n",
 	       strsignal(segd_stop),
+	       (unsigned long long)(segd_bpf_ctr(&s, OG_SEGD_TO_SEGD) -
+				    s.ctr[OG_SEGD_DROP_RX_RING]),
+	       (unsigned long long)s.ctr[OG_SEGD_DROP_RX_RING],
 	       (unsigned long long)s.ctr[OG_SEGD_SEGMENTED],
 	       (unsigned long long)s.ctr[OG_SEGD_SEGMENTS_SENT],
 	       (unsigned long long)(s.ctr[OG_SEGD_DROP_UNSUPPORTED] +
 				    s.ctr[OG_SEGD_DROP_MALFORMED] +
-				    s.ctr[OG_SEGD_DROP_RX_RING] +
 				    s.ctr[OG_SEGD_DROP_TX] +
 				    s.ctr[OG_SEGD_DROP_NO_SIZE]));
 	rc = OG_EXIT_OK;
