@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * offguard segd, the kernel half (DESIGN §9).
+ * offguard segd, the kernel half (README.md, "segd").
  *
  * og_segd_xdp, on the ingress device: a frame that fits the egress
  * device's MTU takes the fast path (XDP_REDIRECT to it, or XDP_PASS); a

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * offguard segd --in DEV --out DEV: software segmentation where an XDP
- * fast path meets a device without TSO (DESIGN §9).
+ * fast path meets a device without TSO (README.md, "segd").
  *
  * og_segd_xdp (bpf/segd.bpf.c) runs on DEV in. Frames that fit out's MTU
  * take the fast path; larger ones come here through an AF_XDP socket on

@@ -362,7 +362,7 @@ struct og_sample {
 #define OG_MAX_DEVICES		4096
 
 /*
- * offguard segd (AF_XDP software segmentation), DESIGN §9.
+ * offguard segd (AF_XDP software segmentation), README.md "segd".
  *
  * Counters, one per-CPU array slot each: the XDP program counts what it
  * decided, segd (one writer, CPU slot 0) what it did. Append only. The
