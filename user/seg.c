@@ -334,3 +334,31 @@ int og_segment(const void *frame, size_t len, enum og_seg_type type,
 	}
 	return (int)f.i.nr_segs;
 }
+
+enum og_seg_size_src og_seg_size(const struct og_seg_info *info,
+				 enum og_seg_type type,
+				 unsigned int gso_type, unsigned int gso_size,
+				 unsigned int flow_mss, unsigned int mtu,
+				 unsigned int *size)
+{
+	__u32 hdr = info->hdr_len - info->l3_off;
+	__u32 cap = mtu > hdr ? mtu - hdr : 0;
+	__u32 opts;
+
+	*size = 0;
+	if (!cap)
+		return OG_SEG_SIZE_NONE;
+	if (gso_type == (unsigned int)type && gso_size && gso_size <= cap) {
+		*size = gso_size;
+		return OG_SEG_SIZE_GSO;
+	}
+	if (type != OG_SEG_TCP)
+		return OG_SEG_SIZE_NONE;
+	opts = info->hdr_len - info->l4_off - 20;
+	if (flow_mss > opts && flow_mss - opts <= cap) {
+		*size = flow_mss - opts;
+		return OG_SEG_SIZE_MSS;
+	}
+	*size = cap;
+	return OG_SEG_SIZE_MTU;
+}

@@ -76,4 +76,31 @@ int og_segment(const void *frame, size_t len, enum og_seg_type type,
 	       unsigned int mss, void *out, size_t cap,
 	       struct og_seg *segs, unsigned int max_segs);
 
+/* Where og_seg_size() took the segment size from. */
+enum og_seg_size_src {
+	OG_SEG_SIZE_NONE	= 0,	/* none fits: the frame cannot be cut */
+	OG_SEG_SIZE_GSO		= 1,	/* the skb's gso_size */
+	OG_SEG_SIZE_MSS		= 2,	/* TCP: the flow's MSS, less its options */
+	OG_SEG_SIZE_MTU		= 3,	/* TCP: as much as fits the MTU */
+};
+
+/*
+ * The payload bytes per segment for a frame that og_seg_parse() described
+ * as info, to leave on a device of MTU mtu (an IP packet of at most mtu
+ * bytes), in order of preference:
+ *  - gso_size, if gso_type is type and the segments fit the MTU: exactly
+ *    the kernel's cut;
+ *  - UDP: nothing else. Datagram boundaries are the sender's, never
+ *    guessed or re-cut;
+ *  - TCP: flow_mss (the MSS option of the SYNs, which counts no TCP
+ *    options, RFC 9293 3.7.1) less this segment's options, if it fits;
+ *  - TCP: what fits the MTU.
+ * *size gets the size (0 with OG_SEG_SIZE_NONE).
+ */
+enum og_seg_size_src og_seg_size(const struct og_seg_info *info,
+				 enum og_seg_type type,
+				 unsigned int gso_type, unsigned int gso_size,
+				 unsigned int flow_mss, unsigned int mtu,
+				 unsigned int *size);
+
 #endif /* OG_SEG_H */

@@ -336,20 +336,12 @@ static struct tx_run *tx_wait(struct og_segd *s, __u32 len, __u32 n, __u32 *idx)
 
 /* ---- one super-frame --------------------------------------------------- */
 
-/* Payload bytes per TCP segment that fit out's MTU. */
-static __u32 mtu_cap(const struct og_segd *s, const struct og_seg_info *in)
-{
-	__u32 hdr = in->hdr_len - in->l3_off;
-
-	return s->out_mtu > hdr ? s->out_mtu - hdr : 0;
-}
-
 static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 {
 	const struct og_segd_shim *shim = (const void *)buf;
 	struct og_seg_info info;
 	enum og_seg_type type;
-	unsigned int mss, cap, i;
+	unsigned int mss, i;
 	struct tx_run *r;
 	__u32 idx;
 	int n;
@@ -382,30 +374,19 @@ static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 		return;
 	}
 
-	cap = mtu_cap(s, &info);
-	if (type == OG_SEG_UDP_L4) {
-		mss = shim->gso_type == OG_SEG_UDP_L4 ? shim->gso_size : 0;
-		/* datagram boundaries are the sender's: never re-cut */
-		if (!mss || mss > cap) {
-			s->ctr[OG_SEGD_DROP_NO_SIZE]++;
-			return;
-		}
+	switch (og_seg_size(&info, type, shim->gso_type, shim->gso_size,
+			    shim->mss, s->out_mtu, &mss)) {
+	case OG_SEG_SIZE_GSO:
 		s->ctr[OG_SEGD_SIZE_FROM_GSO]++;
-	} else if (shim->gso_type == OG_SEG_TCP && shim->gso_size &&
-		   shim->gso_size <= cap) {
-		mss = shim->gso_size;
-		s->ctr[OG_SEGD_SIZE_FROM_GSO]++;
-	} else {
-		/* the MSS option counts no TCP options (RFC 9293 3.7.1) */
-		__u32 opts = info.hdr_len - info.l4_off - 20;
-
-		mss = cap;
-		if (shim->mss > opts && shim->mss - opts <= cap) {
-			mss = shim->mss - opts;
-			s->ctr[OG_SEGD_SIZE_FROM_MSS]++;
-		} else {
-			s->ctr[OG_SEGD_SIZE_FROM_MTU]++;
-		}
+		break;
+	case OG_SEG_SIZE_MSS:
+		s->ctr[OG_SEGD_SIZE_FROM_MSS]++;
+		break;
+	case OG_SEG_SIZE_MTU:
+		s->ctr[OG_SEGD_SIZE_FROM_MTU]++;
+		break;
+	case OG_SEG_SIZE_NONE:
+		break;
 	}
 	if (!mss || og_seg_parse(buf, len, type, mss, &info)) {
 		s->ctr[OG_SEGD_DROP_NO_SIZE]++;

@@ -1137,6 +1137,81 @@ static void test_seg_cases(void)
 	}
 }
 
+/*
+ * Segment size policy (og_seg_size). Frames from seg_build: IPv4 TCP with
+ * 12 option bytes has 52 bytes of IP+TCP headers, IPv4 UDP 28, IPv6 TCP
+ * with 12 option bytes 72.
+ */
+struct seg_size_case {
+	const char	*name;
+	int		ipv6, udp, tcpopts;
+	unsigned int	gso_type, gso_size, flow_mss, mtu;
+	enum og_seg_size_src want_src;
+	unsigned int	want;
+};
+
+static const struct seg_size_case seg_size_cases[] = {
+	{ "unit/seg_size_gso_tcp", 0, 0, 12, OG_SEG_TCP, 1448, 1460, 1500,
+	  OG_SEG_SIZE_GSO, 1448 },
+	/* the guest's gso_size over the MTU: TCP is cut to the MSS instead */
+	{ "unit/seg_size_gso_over_mtu_mss", 0, 0, 12, OG_SEG_TCP, 8948, 1400,
+	  1500, OG_SEG_SIZE_MSS, 1388 },
+	{ "unit/seg_size_gso_over_mtu_mtu", 0, 0, 12, OG_SEG_TCP, 8948, 0,
+	  1500, OG_SEG_SIZE_MTU, 1448 },
+	/* an MSS larger than the MTU allows is capped by the MTU */
+	{ "unit/seg_size_mss_over_mtu", 0, 0, 12, 0, 0, 8960, 1500,
+	  OG_SEG_SIZE_MTU, 1448 },
+	{ "unit/seg_size_mss_exact", 0, 0, 12, 0, 0, 1460, 1500,
+	  OG_SEG_SIZE_MSS, 1448 },
+	{ "unit/seg_size_mss_v6", 1, 0, 12, 0, 0, 1440, 1500,
+	  OG_SEG_SIZE_MSS, 1428 },
+	/* an MSS no larger than the options is no size at all */
+	{ "unit/seg_size_mss_tiny", 0, 0, 12, 0, 0, 12, 1500,
+	  OG_SEG_SIZE_MTU, 1448 },
+	/* a UDP gso_type on a TCP frame is not the frame's size */
+	{ "unit/seg_size_wrong_type", 0, 0, 12, OG_SEG_UDP_L4, 500, 0, 1500,
+	  OG_SEG_SIZE_MTU, 1448 },
+	{ "unit/seg_size_udp_gso", 0, 1, 0, OG_SEG_UDP_L4, 1400, 0, 1500,
+	  OG_SEG_SIZE_GSO, 1400 },
+	{ "unit/seg_size_udp_gso_fits_exactly", 0, 1, 0, OG_SEG_UDP_L4, 1472,
+	  0, 1500, OG_SEG_SIZE_GSO, 1472 },
+	/* datagrams are never re-cut: too big or no metadata, no size */
+	{ "unit/seg_size_udp_over_mtu", 0, 1, 0, OG_SEG_UDP_L4, 1473, 0, 1500,
+	  OG_SEG_SIZE_NONE, 0 },
+	{ "unit/seg_size_udp_no_gso", 0, 1, 0, 0, 0, 1460, 1500,
+	  OG_SEG_SIZE_NONE, 0 },
+	{ "unit/seg_size_mtu_below_headers", 0, 0, 12, OG_SEG_TCP, 1448, 0,
+	  52, OG_SEG_SIZE_NONE, 0 },
+};
+
+static void test_seg_size(void)
+{
+	static __u8 in[SEG_BUF];
+	size_t i, l3, l4, hdr, len;
+
+	for (i = 0; i < sizeof(seg_size_cases) / sizeof(seg_size_cases[0]); i++) {
+		const struct seg_size_case *t = &seg_size_cases[i];
+		struct seg_case c = { .name = t->name, .ipv6 = t->ipv6,
+				      .udp = t->udp, .tcpopts = t->tcpopts,
+				      .payload = 20000, .mss = 1000 };
+		enum og_seg_type type = t->udp ? OG_SEG_UDP_L4 : OG_SEG_TCP;
+		struct og_seg_info info;
+		unsigned int size = 12345;
+		int src;
+
+		og_test_begin(t->name);
+		len = seg_build(&c, in, &l3, &l4, &hdr);
+		if (ASSERT_EQ(og_seg_parse(in, len, type, 1000, &info), 0,
+			      "og_seg_parse")) {
+			src = og_seg_size(&info, type, t->gso_type, t->gso_size,
+					  t->flow_mss, t->mtu, &size);
+			ASSERT_EQ(src, (int)t->want_src, "source");
+			ASSERT_EQ(size, t->want, "size");
+		}
+		og_test_end();
+	}
+}
+
 /* seg_err: og_segment fails with want and leaves out[] untouched. */
 static void seg_err(const char *what, const __u8 *in, size_t len,
 		    enum og_seg_type type, unsigned int mss, size_t cap,
@@ -1272,5 +1347,6 @@ int main(void)
 	test_seg_cases();
 	test_seg_errors();
 	test_seg_mutations();
+	test_seg_size();
 	return og_t.fails ? 1 : 0;
 }
