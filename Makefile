@@ -149,6 +149,8 @@ deps:
 test: all
 	$(Q)selftests/run.sh
 
+include selftests/fuzz/fuzz.mk
+
 bench: all
 	$(Q)selftests/bench/run.sh
 

@@ -43,6 +43,7 @@ run() {
 
 run unit "$OUT/unit_tests"
 run prog "$OUT/prog_tests"
+run fuzz bash "$ROOT/selftests/fuzz/run.sh"
 for t in "$ROOT"/selftests/net/test_*.sh; do
 	[ -e "$t" ] || continue
 	run "net/$(basename "$t" .sh)" bash "$t"
