@@ -142,6 +142,8 @@ struct og_segd {
 	struct xsk_socket	*tx_xsk;
 	struct xsk_ring_prod	tx;
 	__u64			tx_head, tx_tail;	/* bytes, monotonic */
+	int			tx_err;		/* last hard sendto() errno */
+	int			tx_err_logged;
 	struct tx_run		*runs;
 	unsigned int		run_head, run_nr;	/* FIFO of runs */
 
@@ -240,16 +242,21 @@ static void tx_kick(struct og_segd *s)
 
 	/*
 	 * Copy mode transmits in sendmsg() context, a batch per call, and
-	 * says EAGAIN when it stopped with descriptors left.
+	 * says EAGAIN when it stopped with descriptors left (EBUSY, ENOBUFS:
+	 * the device or the completion ring is full for now). Any other
+	 * error (ENETDOWN: out is down) leaves the descriptors where they
+	 * are; tx_wait() then gives up at once instead of waiting.
 	 */
+	s->tx_err = 0;
 	for (i = 0; i < 64; i++) {
 		if (!sendto(xsk_socket__fd(s->tx_xsk), NULL, 0, MSG_DONTWAIT,
 			    NULL, 0))
 			return;
-		if (errno != EAGAIN && errno != EBUSY && errno != ENOBUFS)
-			return;
-		if (errno != EAGAIN)
-			return;
+		if (errno == EAGAIN)
+			continue;
+		if (errno != EBUSY && errno != ENOBUFS)
+			s->tx_err = errno;
+		return;
 	}
 }
 
@@ -327,7 +334,7 @@ static struct tx_run *tx_wait(struct og_segd *s, __u32 len, __u32 n, __u32 *idx)
 		}
 		tx_kick(s);
 		tx_reap(s);
-		if (now_ns() > deadline)
+		if (now_ns() > deadline || s->tx_err)
 			return NULL;
 		if (!r)
 			usleep(50);
@@ -399,9 +406,15 @@ static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 
 	r = tx_wait(s, info.out_len, info.nr_segs, &idx);
 	if (!r) {
+		/* one line per outage, not one per frame */
+		if (s->tx_err && s->tx_err != s->tx_err_logged)
+			pr_warn("segd: %s: cannot transmit: %s; dropping super-frames until it can\n",
+				s->out_name, og_errstr(-s->tx_err));
+		s->tx_err_logged = s->tx_err;
 		s->ctr[OG_SEGD_DROP_TX]++;
 		return;
 	}
+	s->tx_err_logged = 0;
 	n = og_segment(buf, len, type, mss, (__u8 *)s->tx_area + r->off +
 		       (r->len - info.out_len), info.out_len, s->segs,
 		       SEGD_MAX_SEGS);
