@@ -106,8 +106,9 @@ const char *og_segd_ctr_name(unsigned int i)
 
 /* A run of transmit UMEM holding one super-frame's segments. */
 struct tx_run {
-	__u64		off;		/* in the area */
-	__u32		len;
+	__u64		off;		/* of the segments, in the area */
+	__u32		len;		/* of the segments */
+	__u32		span;		/* len + the area's end skipped to wrap */
 	__u32		pending;	/* descriptors not completed yet */
 };
 
@@ -286,7 +287,7 @@ static void tx_reap(struct og_segd *s)
 	if (n)
 		xsk_ring_cons__release(&s->tx_comp, n);
 	while (s->run_nr && !run_at(s, 0)->pending) {
-		s->tx_tail += run_at(s, 0)->len;
+		s->tx_tail += run_at(s, 0)->span;
 		s->run_head = (s->run_head + 1) % SEGD_RUNS;
 		s->run_nr--;
 	}
@@ -295,8 +296,10 @@ static void tx_reap(struct og_segd *s)
 }
 
 /*
- * len contiguous bytes of transmit UMEM; a run never wraps (the bytes
- * skipped at the end count as part of it). NULL if full for now.
+ * len contiguous bytes of transmit UMEM, after the newest run. A run
+ * never wraps: one that would not fit before the end of the area starts
+ * at 0, and the bytes skipped count in its span until it is freed. NULL
+ * if full for now.
  */
 static struct tx_run *tx_alloc(struct og_segd *s, __u32 len)
 {
@@ -311,9 +314,10 @@ static struct tx_run *tx_alloc(struct og_segd *s, __u32 len)
 		return NULL;
 	r = run_at(s, s->run_nr++);
 	r->off = skip ? 0 : off;
-	r->len = skip + len;
+	r->len = len;
+	r->span = skip + len;
 	r->pending = 0;
-	s->tx_head += skip + len;
+	s->tx_head += r->span;
 	return r;
 }
 
@@ -330,7 +334,7 @@ static struct tx_run *tx_wait(struct og_segd *s, __u32 len, __u32 n, __u32 *idx)
 				return r;
 			/* give the run back: it is the newest */
 			s->run_nr--;
-			s->tx_head -= r->len;
+			s->tx_head -= r->span;
 		}
 		tx_kick(s);
 		tx_reap(s);
@@ -415,8 +419,8 @@ static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 		return;
 	}
 	s->tx_err_logged = 0;
-	n = og_segment(buf, len, type, mss, (__u8 *)s->tx_area + r->off +
-		       (r->len - info.out_len), info.out_len, s->segs,
+	n = og_segment(buf, len, type, mss, (__u8 *)s->tx_area + r->off,
+		       info.out_len, s->segs,
 		       SEGD_MAX_SEGS);
 	if (n <= 0) {
 		/* parse said yes: this is a bug, not the frame's fault */
@@ -428,7 +432,7 @@ static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 	for (i = 0; i < (unsigned int)n; i++) {
 		struct xdp_desc *d = xsk_ring_prod__tx_desc(&s->tx, idx + i);
 
-		d->addr = r->off + (r->len - info.out_len) + s->segs[i].off;
+		d->addr = r->off + s->segs[i].off;
 		d->len = s->segs[i].len;
 		d->options = 0;
 		s->ctr[OG_SEGD_TX_BYTES] += d->len;
