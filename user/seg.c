@@ -362,3 +362,30 @@ enum og_seg_size_src og_seg_size(const struct og_seg_info *info,
 	*size = cap;
 	return OG_SEG_SIZE_MTU;
 }
+
+int og_seg_csum_state(const void *frame, size_t len, enum og_seg_type type)
+{
+	const __u8 *p = frame, *l4;
+	struct seg_frame f;
+	__u32 l4len;
+	__u16 field, seed;
+	__u64 ph;
+	int err;
+
+	err = parse(p, len, type, 1, &f);
+	if (err)
+		return err;
+	if (!f.i.ipv6 && fold(copy_sum(NULL, p + f.i.l3_off,
+				       f.i.l4_off - f.i.l3_off, 0)) != 0xffff)
+		return OG_SEG_CSUM_BAD;
+	l4 = p + f.i.l4_off;
+	l4len = (__u32)(len - f.i.l4_off);
+	memcpy(&field, l4 + (type == OG_SEG_TCP ? 16 : 6), 2);
+	if (type == OG_SEG_UDP_L4 && !f.i.ipv6 && !field)
+		return OG_SEG_CSUM_COMPLETE;
+	ph = f.ph_addr + htons(f.i.l4proto) + htons((__u16)l4len);
+	if (fold(copy_sum(NULL, l4, l4len, ph)) == 0xffff)
+		return OG_SEG_CSUM_COMPLETE;
+	seed = fold(ph);
+	return field == seed ? OG_SEG_CSUM_PARTIAL : OG_SEG_CSUM_BAD;
+}

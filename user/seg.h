@@ -76,6 +76,26 @@ int og_segment(const void *frame, size_t len, enum og_seg_type type,
 	       unsigned int mss, void *out, size_t cap,
 	       struct og_seg *segs, unsigned int max_segs);
 
+/* What the checksums of a frame claim, og_seg_csum_state(). */
+enum og_seg_csum {
+	OG_SEG_CSUM_COMPLETE	= 0,	/* every checksum present is right */
+	OG_SEG_CSUM_PARTIAL	= 1,	/* the L4 field holds the pseudo-header
+					 * sum (a CHECKSUM_PARTIAL seed), the
+					 * IPv4 header checksum is right */
+	OG_SEG_CSUM_BAD		= 2,	/* a checksum claims to be complete
+					 * and is wrong */
+};
+
+/*
+ * For a frame that needs no cutting: may segd complete its checksum? Only
+ * if it is provably a partial one (OG_SEG_CSUM_PARTIAL): the field equals
+ * the pseudo-header sum with the L4 length, as CHECKSUM_PARTIAL leaves
+ * it. A complete checksum, right or wrong, is never rewritten; a UDP/IPv4
+ * checksum of 0 ("none") is complete. Returns the state or -EINVAL if
+ * og_seg_parse() would refuse the frame.
+ */
+int og_seg_csum_state(const void *frame, size_t len, enum og_seg_type type);
+
 /* Where og_seg_size() took the segment size from. */
 enum og_seg_size_src {
 	OG_SEG_SIZE_NONE	= 0,	/* none fits: the frame cannot be cut */

@@ -1212,6 +1212,74 @@ static void test_seg_size(void)
 	}
 }
 
+/*
+ * og_seg_csum_state on one-segment frames: completed by og_segment
+ * (complete), the L4 field set to the pseudo-header sum by the test's own
+ * big-endian reference (partial), then damaged (bad).
+ */
+struct seg_csum_case {
+	const char	*name;
+	int		ipv6, udp, ext;
+	int		edit;		/* 0 none, 1 seed, 2 seed + payload byte,
+					 * 3 payload byte, 4 IPv4 header byte,
+					 * 5 UDP checksum 0 */
+	int		want;
+};
+
+static const struct seg_csum_case seg_csum_cases[] = {
+	{ "unit/seg_csum_tcp4_complete",	0, 0, 0, 0, OG_SEG_CSUM_COMPLETE },
+	{ "unit/seg_csum_tcp4_seed",		0, 0, 0, 1, OG_SEG_CSUM_PARTIAL },
+	{ "unit/seg_csum_tcp6_ext_seed",	1, 0, 1, 1, OG_SEG_CSUM_PARTIAL },
+	{ "unit/seg_csum_udp6_seed",		1, 1, 0, 1, OG_SEG_CSUM_PARTIAL },
+	{ "unit/seg_csum_tcp4_bad",		0, 0, 0, 3, OG_SEG_CSUM_BAD },
+	{ "unit/seg_csum_udp6_bad",		1, 1, 0, 3, OG_SEG_CSUM_BAD },
+	/* a seed whose data changed is still a seed: the data is summed later */
+	{ "unit/seg_csum_tcp4_seed_payload",	0, 0, 0, 2, OG_SEG_CSUM_PARTIAL },
+	{ "unit/seg_csum_ip4_header_bad",	0, 0, 0, 4, OG_SEG_CSUM_BAD },
+	{ "unit/seg_csum_udp4_none",		0, 1, 0, 5, OG_SEG_CSUM_COMPLETE },
+	{ "unit/seg_csum_udp6_zero",		1, 1, 0, 5, OG_SEG_CSUM_BAD },
+};
+
+static void test_seg_csum_state(void)
+{
+	static __u8 in[SEG_BUF], out[SEG_OUT];
+	static struct og_seg segs[SEG_MAX];
+	size_t i, l3, l4, hdr, len;
+
+	for (i = 0; i < sizeof(seg_csum_cases) / sizeof(seg_csum_cases[0]); i++) {
+		const struct seg_csum_case *t = &seg_csum_cases[i];
+		struct seg_case c = { .name = t->name, .ipv6 = t->ipv6,
+				      .udp = t->udp, .ext = t->ext,
+				      .payload = 301, .mss = 1000 };
+		enum og_seg_type type = t->udp ? OG_SEG_UDP_L4 : OG_SEG_TCP;
+		size_t field;
+		uint16_t seed;
+		int n;
+
+		og_test_begin(t->name);
+		len = seg_build(&c, in, &l3, &l4, &hdr);
+		n = og_segment(in, len, type, 1000, out, sizeof(out), segs, SEG_MAX);
+		if (!ASSERT_EQ(n, 1, "one segment"))
+			goto next;
+		field = l4 + (t->udp ? 6 : 16);
+		seed = (uint16_t)ref_fold_be(NULL, 0,
+					     seg_pseudo(&c, out, l3, (uint32_t)(len - l4)));
+		if (t->edit == 1 || t->edit == 2) {
+			out[field] = seed >> 8;
+			out[field + 1] = seed & 0xff;
+		}
+		if (t->edit == 2 || t->edit == 3)
+			out[len - 1] ^= 0x5a;
+		if (t->edit == 4)
+			out[l3 + 8] ^= 1;	/* TTL */
+		if (t->edit == 5)
+			out[field] = out[field + 1] = 0;
+		ASSERT_EQ(og_seg_csum_state(out, len, type), t->want, "state");
+next:
+		og_test_end();
+	}
+}
+
 /* seg_err: og_segment fails with want and leaves out[] untouched. */
 static void seg_err(const char *what, const __u8 *in, size_t len,
 		    enum og_seg_type type, unsigned int mss, size_t cap,
@@ -1348,5 +1416,6 @@ int main(void)
 	test_seg_errors();
 	test_seg_mutations();
 	test_seg_size();
+	test_seg_csum_state();
 	return og_t.fails ? 1 : 0;
 }
