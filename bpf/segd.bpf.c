@@ -59,6 +59,14 @@ struct {
 	__type(value, __u64);
 } og_segd_ctrs SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, OG_SEGD_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} og_segd_inflight SEC(".maps");
+
 /* MSS each side announced, keyed by the SYN's own addresses. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -82,6 +90,18 @@ struct segd_l4 {
 	__u8			tcp;
 	__u8			syn;
 };
+
+/* Both directions of a flow need not agree: only one is ever handed over. */
+static __always_inline __u32 segd_slot(const struct og_segd_flow *f)
+{
+	const __u32 *a = (const __u32 *)f->saddr, *b = (const __u32 *)f->daddr;
+	__u32 h = ((__u32)f->sport << 16 | f->dport) * 0x9e3779b1U;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		h = (h ^ a[i] ^ (b[i] * 0x85ebca6bU)) * 0x9e3779b1U;
+	return (h >> 16 ^ h) & (OG_SEGD_SLOTS - 1);
+}
 
 /*
  * Ethernet, up to two VLAN tags, IPv4 or IPv6 without extension headers
@@ -263,22 +283,29 @@ int og_segd_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct og_segd_shim shim = { .magic = OG_SEGD_SHIM_MAGIC };
 	struct segd_l4 p = {};
-	__u32 q = ctx->rx_queue_index;
+	__u32 q = ctx->rx_queue_index, slot = 0, *inflight = NULL;
 	int parsed;
 	long ret;
 
 	parsed = segd_parse(data, data_end, &p);
-	if (!parsed)
+	if (!parsed) {
 		segd_learn(data, data_end, &p);
+		slot = segd_slot(&p.flow);
+		inflight = bpf_map_lookup_elem(&og_segd_inflight, &slot);
+	}
 
 	if (bpf_xdp_get_buff_len(ctx) <= segd_conf.max_frame + p.vlan_bytes) {
-		if (segd_conf.flags & OG_SEGD_FIT_REDIRECT) {
+		if (inflight && *inflight) {
+			/* behind its flow's frames at segd */
+			ctr_inc(OG_SEGD_IN_ORDER);
+		} else if (segd_conf.flags & OG_SEGD_FIT_REDIRECT) {
 			ret = bpf_redirect(segd_conf.out_ifindex, 0);
 			ctr_inc(OG_SEGD_FAST_REDIRECT);
 			return ret;
+		} else {
+			ctr_inc(OG_SEGD_FAST_PASS);
+			return XDP_PASS;
 		}
-		ctr_inc(OG_SEGD_FAST_PASS);
-		return XDP_PASS;
 	}
 
 	if (!bpf_map_lookup_elem(&og_segd_xsks, &q)) {
@@ -296,10 +323,18 @@ int og_segd_xdp(struct xdp_md *ctx)
 	data_end = (void *)(long)ctx->data_end;
 	if (data + sizeof(shim) > data_end)
 		goto drop;
+	if (inflight) {
+		shim.slot = slot;
+		shim.flags |= OG_SEGD_SHIM_SLOT;
+		__sync_fetch_and_add(inflight, 1);
+	}
 	__builtin_memcpy(data, &shim, sizeof(shim));
 	ret = bpf_redirect_map(&og_segd_xsks, q, 0);
-	if (ret != XDP_REDIRECT)
+	if (ret != XDP_REDIRECT) {
+		if (inflight)
+			__sync_fetch_and_add(inflight, -1);
 		goto drop;
+	}
 	ctr_inc(OG_SEGD_TO_SEGD);
 	return ret;
 drop:

@@ -85,6 +85,8 @@
 #define SEGD_MAX_FRAME		(65536u + 256u)	/* super-frame + shim + L2 */
 #define SEGD_MAX_SEGS		1024u	/* 64 KiB in segments of 64 B */
 #define SEGD_BATCH		256u
+#define SEGD_L2_MAX		22u	/* Ethernet + two VLAN tags */
+#define SEGD_INFLIGHT_SIZE	(OG_SEGD_SLOTS * sizeof(__u32))
 /* any size that fits an IP length: only the headers are asked for */
 #define SEGD_PROBE_MSS		1000u
 #define SEGD_DRAIN_MS		2000
@@ -117,6 +119,7 @@ struct tx_run {
 	__u32		len;		/* of the segments */
 	__u32		span;		/* len + the area's end skipped to wrap */
 	__u32		pending;	/* descriptors not completed yet */
+	__s32		slot;		/* og_segd_inflight slot, -1: none */
 };
 
 struct og_segd {
@@ -165,6 +168,8 @@ struct og_segd {
 	struct og_seg		segs[SEGD_MAX_SEGS];
 
 	__u64			ctr[__OG_SEGD_CTR_MAX];	/* segd's own */
+	__u32			*inflight;	/* og_segd_inflight, mmap()ed */
+	__u64			inflight_reset_at;	/* drop_rx_ring then */
 	__u64			last_flush;
 };
 
@@ -243,6 +248,22 @@ static void segd_xsk_stats(struct og_segd *s)
 		s->ctr[OG_SEGD_DROP_RX_RING] = st.rx_dropped + st.rx_ring_full;
 }
 
+/* A frame has left (or was dropped): its flow may take the fast path again. */
+static void slot_put(struct og_segd *s, __s32 slot)
+{
+	__u32 *v, old;
+
+	if (slot < 0 || !s->inflight)
+		return;
+	v = &s->inflight[slot];
+	old = __atomic_load_n(v, __ATOMIC_RELAXED);
+	/* never below 0: an idle reset may have cleared it already */
+	while (old && !__atomic_compare_exchange_n(v, &old, old - 1, false,
+						   __ATOMIC_RELEASE,
+						   __ATOMIC_RELAXED))
+		;
+}
+
 /* ---- transmit ---------------------------------------------------------- */
 
 static void tx_kick(struct og_segd *s)
@@ -295,6 +316,7 @@ static void tx_reap(struct og_segd *s)
 	if (n)
 		xsk_ring_cons__release(&s->tx_comp, n);
 	while (s->run_nr && !run_at(s, 0)->pending) {
+		slot_put(s, run_at(s, 0)->slot);
 		s->tx_tail += run_at(s, 0)->span;
 		s->run_head = (s->run_head + 1) % SEGD_RUNS;
 		s->run_nr--;
@@ -325,6 +347,7 @@ static struct tx_run *tx_alloc(struct og_segd *s, __u32 len)
 	r->len = len;
 	r->span = skip + len;
 	r->pending = 0;
+	r->slot = -1;
 	s->tx_head += r->span;
 	return r;
 }
@@ -355,9 +378,59 @@ static struct tx_run *tx_wait(struct og_segd *s, __u32 len, __u32 n, __u32 *idx)
 
 /* ---- one super-frame --------------------------------------------------- */
 
+/* tx_wait() gave up: out cannot transmit, or not within 2 s. */
+static void segd_tx_failed(struct og_segd *s)
+{
+	/* one line per outage, not one per frame */
+	if (s->tx_err && s->tx_err != s->tx_err_logged)
+		pr_warn("segd: %s: cannot transmit: %s; dropping super-frames until it can\n",
+			s->out_name, og_errstr(-s->tx_err));
+	s->tx_err_logged = s->tx_err;
+	s->ctr[OG_SEGD_DROP_TX]++;
+}
+
+/*
+ * A frame that fits out's MTU, here to keep its flow's order: sent as it
+ * is, unless its L4 checksum is provably a partial one (the pseudo-header
+ * seed a CHECKSUM_PARTIAL skb carries, which the fast path would have
+ * handed on with the skb), which is completed. A complete checksum, even
+ * a wrong one, is never rewritten.
+ */
+static void segd_forward(struct og_segd *s, const __u8 *buf, __u32 len,
+			 int type, __s32 slot)
+{
+	struct xdp_desc *d;
+	struct tx_run *r;
+	__u32 idx;
+	int n = 0;
+
+	r = tx_wait(s, len, 1, &idx);
+	if (!r) {
+		segd_tx_failed(s);
+		slot_put(s, slot);
+		return;
+	}
+	r->slot = slot;
+	if (type && og_seg_csum_state(buf, len, type) == OG_SEG_CSUM_PARTIAL)
+		n = og_segment(buf, len, type, 0xffff - len, (__u8 *)s->tx_area +
+			       r->off, len, s->segs, 1);
+	if (n != 1)
+		memcpy((__u8 *)s->tx_area + r->off, buf, len);
+	d = xsk_ring_prod__tx_desc(&s->tx, idx);
+	d->addr = r->off;
+	d->len = len;
+	d->options = 0;
+	r->pending = 1;
+	xsk_ring_prod__submit(&s->tx, 1);
+	s->ctr[OG_SEGD_FORWARDED]++;
+	s->ctr[OG_SEGD_SEGMENTS_SENT]++;
+	s->ctr[OG_SEGD_TX_BYTES] += len;
+}
+
 static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 {
 	const struct og_segd_shim *shim = (const void *)buf;
+	__s32 slot = -1;
 	struct og_seg_info info;
 	enum og_seg_type type;
 	unsigned int mss, i;
@@ -371,6 +444,8 @@ static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 		s->ctr[OG_SEGD_DROP_MALFORMED]++;
 		return;
 	}
+	if ((shim->flags & OG_SEGD_SHIM_SLOT) && shim->slot < OG_SEGD_SLOTS)
+		slot = shim->slot;
 	buf += sizeof(*shim);
 	len -= sizeof(*shim);
 	s->ctr[OG_SEGD_RX_BYTES] += len;
@@ -381,15 +456,24 @@ static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 		type = OG_SEG_TCP;
 		if (og_seg_parse(buf, len, type, SEGD_PROBE_MSS, &info)) {
 			type = OG_SEG_UDP_L4;
-			if (og_seg_parse(buf, len, type, SEGD_PROBE_MSS, &info)) {
-				s->ctr[OG_SEGD_DROP_UNSUPPORTED]++;
-				return;
-			}
+			if (og_seg_parse(buf, len, type, SEGD_PROBE_MSS, &info))
+				type = 0;
 		}
 	} else if (og_seg_parse(buf, len, type, SEGD_PROBE_MSS, &info)) {
 		pr_debug("segd: frame of %u bytes, gso %u/%u: not a super-frame of its type\n",
 			 len, shim->gso_type, shim->gso_size);
-		s->ctr[OG_SEGD_DROP_MALFORMED]++;
+		type = 0;
+	}
+	/* Fits as it is (e.g. Ethernet padding makes it unparsable): send. */
+	if (len <= s->out_mtu + SEGD_L2_MAX &&
+	    (!type || len - info.l3_off <= s->out_mtu)) {
+		segd_forward(s, buf, len, type, slot);
+		return;
+	}
+	if (!type) {
+		s->ctr[shim->gso_type ? OG_SEGD_DROP_MALFORMED :
+					OG_SEGD_DROP_UNSUPPORTED]++;
+		slot_put(s, slot);
 		return;
 	}
 
@@ -409,33 +493,31 @@ static void segd_frame(struct og_segd *s, const __u8 *buf, __u32 len)
 	}
 	if (!mss || og_seg_parse(buf, len, type, mss, &info)) {
 		s->ctr[OG_SEGD_DROP_NO_SIZE]++;
+		slot_put(s, slot);
 		return;
 	}
 	if (info.nr_segs > SEGD_MAX_SEGS) {
 		s->ctr[OG_SEGD_DROP_UNSUPPORTED]++;
+		slot_put(s, slot);
 		return;
 	}
 
 	r = tx_wait(s, info.out_len, info.nr_segs, &idx);
 	if (!r) {
-		/* one line per outage, not one per frame */
-		if (s->tx_err && s->tx_err != s->tx_err_logged)
-			pr_warn("segd: %s: cannot transmit: %s; dropping super-frames until it can\n",
-				s->out_name, og_errstr(-s->tx_err));
-		s->tx_err_logged = s->tx_err;
-		s->ctr[OG_SEGD_DROP_TX]++;
+		segd_tx_failed(s);
+		slot_put(s, slot);
 		return;
 	}
 	s->tx_err_logged = 0;
+	r->slot = slot;
 	n = og_segment(buf, len, type, mss, (__u8 *)s->tx_area + r->off,
-		       info.out_len, s->segs,
-		       SEGD_MAX_SEGS);
+		       info.out_len, s->segs, SEGD_MAX_SEGS);
 	if (n <= 0) {
 		/* parse said yes: this is a bug, not the frame's fault */
 		s->ctr[OG_SEGD_DROP_MALFORMED]++;
 		/* libxdp 1.3 has no xsk_ring_prod__cancel: the same, by hand */
 		s->tx.cached_prod -= info.nr_segs;
-		return;
+		return;		/* the empty run frees the slot */
 	}
 	for (i = 0; i < (unsigned int)n; i++) {
 		struct xdp_desc *d = xsk_ring_prod__tx_desc(&s->tx, idx + i);
@@ -513,6 +595,22 @@ static unsigned int rx_batch(struct og_segd *s)
 	if (n)
 		xsk_ring_cons__release(&s->rx, n);
 	return n;
+}
+
+/*
+ * A frame lost at the full receive ring was counted in flight and will
+ * never leave: its flow would keep coming here. Once segd is idle (ring
+ * empty, nothing in flight) after such losses, every count is cleared.
+ * A frame being copied in at that very moment can then be overtaken by
+ * its flow's next one: a reordering, never a loss.
+ */
+static void segd_inflight_reset(struct og_segd *s, unsigned int rx)
+{
+	if (rx || s->run_nr ||
+	    s->ctr[OG_SEGD_DROP_RX_RING] == s->inflight_reset_at)
+		return;
+	memset(s->inflight, 0, SEGD_INFLIGHT_SIZE);
+	s->inflight_reset_at = s->ctr[OG_SEGD_DROP_RX_RING];
 }
 
 /* ---- set-up and tear-down ---------------------------------------------- */
@@ -629,6 +727,14 @@ static int segd_load(struct og_segd *s)
 		return err;
 	}
 	s->ctrs_fd = bpf_map__fd(s->skel->maps.og_segd_ctrs);
+	s->inflight = mmap(NULL, SEGD_INFLIGHT_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, bpf_map__fd(s->skel->maps.og_segd_inflight), 0);
+	if (s->inflight == MAP_FAILED) {
+		err = -errno;
+		s->inflight = NULL;
+		p_err("segd: cannot map the in-flight counts: %s", og_errstr(err));
+		return err;
+	}
 	return 0;
 }
 
@@ -745,6 +851,8 @@ static void segd_close(struct og_segd *s)
 		munmap(s->rx_area, (size_t)SEGD_RX_FRAMES * SEGD_FRAME);
 	if (s->tx_area)
 		munmap(s->tx_area, SEGD_TX_AREA);
+	if (s->inflight)
+		munmap(s->inflight, SEGD_INFLIGHT_SIZE);
 	segd__destroy(s->skel);
 	free(s->gather);
 	free(s->runs);
@@ -911,6 +1019,7 @@ int cmd_segd(int argc, char **argv)
 		if (now_ns() - s.last_flush > SEGD_FLUSH_NS) {
 			segd_xsk_stats(&s);
 			segd_flush(&s);
+			segd_inflight_reset(&s, n);
 		}
 	}
 
@@ -924,13 +1033,15 @@ int cmd_segd(int argc, char **argv)
 	 * The XDP program counts every frame it redirected; those the kernel
 	 * could not put in the full ring never reached segd.
 	 */
-	printf("segd: stopped (%s): %llu frames accepted (%llu more lost at the full receive ring), %llu segmented into %llu segments, %llu dropped\n",
+	printf("segd: stopped (%s): %llu frames accepted (%llu more lost at the full receive ring), %llu segmented into %llu segments, %llu sent whole, %llu dropped\n",
 	       strsignal(segd_stop),
 	       (unsigned long long)(segd_bpf_ctr(&s, OG_SEGD_TO_SEGD) -
 				    s.ctr[OG_SEGD_DROP_RX_RING]),
 	       (unsigned long long)s.ctr[OG_SEGD_DROP_RX_RING],
 	       (unsigned long long)s.ctr[OG_SEGD_SEGMENTED],
-	       (unsigned long long)s.ctr[OG_SEGD_SEGMENTS_SENT],
+	       (unsigned long long)(s.ctr[OG_SEGD_SEGMENTS_SENT] -
+				    s.ctr[OG_SEGD_FORWARDED]),
+	       (unsigned long long)s.ctr[OG_SEGD_FORWARDED],
 	       (unsigned long long)(s.ctr[OG_SEGD_DROP_UNSUPPORTED] +
 				    s.ctr[OG_SEGD_DROP_MALFORMED] +
 				    s.ctr[OG_SEGD_DROP_TX] +

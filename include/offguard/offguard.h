@@ -388,7 +388,9 @@ struct og_sample {
 	X(DROP_RX_RING,		15,	"drop_rx_ring")			\
 	X(DROP_TX,		16,	"drop_tx")			\
 	X(DROP_REDIRECT,	17,	"drop_redirect")		\
-	X(DROP_NO_SIZE,		18,	"drop_no_size")
+	X(DROP_NO_SIZE,		18,	"drop_no_size")			\
+	X(IN_ORDER,		19,	"in_order")			\
+	X(FORWARDED,		20,	"frames_forwarded")
 
 #define OG_SEGD_CTR_ENUM(name, nr, str)	OG_SEGD_##name = nr,
 enum og_segd_ctr {
@@ -412,8 +414,23 @@ struct og_segd_shim {
 	__u16	gso_size;	/* 0: the skb had none (or none was readable) */
 	__u16	mss;		/* learned from the flow's SYNs, 0: none */
 	__u8	gso_type;	/* enum og_seg_type of the skb's GSO type, 0: none */
-	__u8	flags;
+	__u8	flags;		/* OG_SEGD_SHIM_* */
+	__u32	slot;		/* og_segd_inflight slot, if OG_SEGD_SHIM_SLOT */
+	__u32	pad;
 };
+
+#define OG_SEGD_SHIM_SLOT	(1U << 0)
+
+/*
+ * Order within a flow. A frame that fits would overtake its flow's
+ * super-frames still queued at segd (TCP takes that for loss: spurious
+ * retransmits), so while a flow has frames at segd its other frames go
+ * there too. og_segd_inflight counts them per slot (a hash of the flow):
+ * the XDP program adds one per frame it hands over, segd takes it away
+ * when the frame's last segment has left (its transmit completion). Two
+ * flows sharing a slot only wait for each other.
+ */
+#define OG_SEGD_SLOTS		4096
 
 #define OG_SEGD_FIT_REDIRECT	(1U << 0)	/* frames that fit: redirect to out */
 #define OG_SEGD_GSO_META	(1U << 1)	/* generic XDP: read skb_shared_info */

@@ -335,10 +335,10 @@ kill "$SEND_PID" 2>/dev/null
 wait "$SEND_PID" 2>/dev/null
 last=$(grep "^segd: stopped" "$OG_TMP/segd.log")
 echo "$last" >&2
-if [[ $last =~ ([0-9]+)\ frames\ accepted\ \(([0-9]+)\ more\ lost[^\)]*\),\ ([0-9]+)\ segmented\ into\ ([0-9]+)\ segments,\ ([0-9]+)\ dropped ]] &&
+if [[ $last =~ ([0-9]+)\ frames\ accepted\ \(([0-9]+)\ more\ lost[^\)]*\),\ ([0-9]+)\ segmented\ into\ ([0-9]+)\ segments,\ ([0-9]+)\ sent\ whole,\ ([0-9]+)\ dropped ]] &&
    [ "${BASH_REMATCH[1]}" -gt 0 ] &&
-   [ "${BASH_REMATCH[1]}" = "$((BASH_REMATCH[3] + BASH_REMATCH[5]))" ] &&
-   [ "${BASH_REMATCH[5]}" = "$drops0" ]; then
+   [ "${BASH_REMATCH[1]}" = "$((BASH_REMATCH[3] + BASH_REMATCH[5] + BASH_REMATCH[6]))" ] &&
+   [ "${BASH_REMATCH[6]}" = "$drops0" ]; then
 	og_pass sd_sigterm_loses_nothing
 else
 	og_fail sd_sigterm_loses_nothing "last line: '$last' ($drops0 dropped before)"
