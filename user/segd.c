@@ -86,6 +86,14 @@
 #define SEGD_MAX_SEGS		1024u	/* 64 KiB in segments of 64 B */
 #define SEGD_BATCH		256u
 #define SEGD_L2_MAX		22u	/* Ethernet + two VLAN tags */
+/* The counters the BPF programs keep; segd writes the others. */
+#define SEGD_BPF_CTRS		(1ULL << OG_SEGD_FAST_REDIRECT |	\
+				 1ULL << OG_SEGD_FAST_PASS |		\
+				 1ULL << OG_SEGD_TO_SEGD |		\
+				 1ULL << OG_SEGD_NO_SOCKET_PASS |	\
+				 1ULL << OG_SEGD_MSS_LEARNED |		\
+				 1ULL << OG_SEGD_DROP_REDIRECT |	\
+				 1ULL << OG_SEGD_IN_ORDER)
 #define SEGD_INFLIGHT_SIZE	(OG_SEGD_SLOTS * sizeof(__u32))
 /* any size that fits an IP length: only the headers are asked for */
 #define SEGD_PROBE_MSS		1000u
@@ -215,8 +223,8 @@ static void segd_flush(struct og_segd *s)
 	s->last_flush = now_ns();
 	if (s->ctrs_fd < 0)
 		return;
-	for (i = OG_SEGD_RX_FRAMES; i < __OG_SEGD_CTR_MAX; i++) {
-		if (i == OG_SEGD_DROP_REDIRECT)
+	for (i = 0; i < __OG_SEGD_CTR_MAX; i++) {
+		if (SEGD_BPF_CTRS & (1ULL << i))
 			continue;	/* the XDP program's */
 		memset(s->ctr_vals, 0, s->nr_cpus * sizeof(__u64));
 		s->ctr_vals[0] = s->ctr[i];
