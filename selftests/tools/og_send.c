@@ -844,6 +844,17 @@ static int mode_tun(struct opts *o)
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 		fail("TUNSETIFF: %s%s", strerror(errno),
 		     errno == EINVAL ? " (exists with another type?)" : "");
+	/*
+	 * The header size belongs to the device and outlives its writers: a
+	 * persistent TAP may still say 12 (a VMM's mergeable-buffer header).
+	 * This tool writes and reads the 10-byte struct virtio_net_hdr.
+	 */
+	{
+		int sz = sizeof(struct virtio_net_hdr);
+
+		if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0)
+			fail("TUNSETVNETHDRSZ: %s", strerror(errno));
+	}
 	if (o->offload &&
 	    ioctl(fd, TUNSETOFFLOAD, parse_offload(o->offload)) < 0)
 		fail("TUNSETOFFLOAD %s: %s", o->offload, strerror(errno));
