@@ -590,8 +590,15 @@ static unsigned int rx_batch(struct og_segd *s)
 		if (more)
 			continue;
 		if (s->frame_overflow) {
+			const struct og_segd_shim *sh = (const void *)s->gather;
+
+			/* larger than any IP packet: not ours to cut */
 			s->ctr[OG_SEGD_RX_FRAMES]++;
 			s->ctr[OG_SEGD_DROP_UNSUPPORTED]++;
+			if (sh->magic == OG_SEGD_SHIM_MAGIC &&
+			    (sh->flags & OG_SEGD_SHIM_SLOT) &&
+			    sh->slot < OG_SEGD_SLOTS)
+				slot_put(s, sh->slot);
 		} else {
 			segd_frame(s, s->gather, s->frame_len);
 		}
