@@ -33,71 +33,11 @@ segd_need
 
 if ! segd_topo_up 2>"$OG_TMP/topo.err"; then
 	og_fail sd_setup "topology: $(tr '\n' ' ' <"$OG_TMP/topo.err" | head -c 400)"
-	
-# --- 6. no GSO metadata: TCP sized from the SYNs' MSS, UDP refused -------------
-# In native mode segd does not read the skb (a driver's frame has none);
-# a TAP still hands its super-frames over, so the other sources show.
-# --fit pass: a native redirect into a veth needs XDP on its peer.
-if segd_start --xdp-mode native --fit pass; then
-	if segd_tcp_transfer 20000000 4 60; then
-		og_pass sd_native_tcp
-	else
-		og_fail sd_native_tcp "$SG_LAST"
-	fi
-	ip netns exec "$SG_H" "$OFFGUARD" stats -j >"$OG_TMP/stats.json" 2>&1
-	echo "native segd stats: $(cat "$OG_TMP/stats.json")" >&2
-	m=$(get 'segd.0.counters.size_from_mss')
-	g=$(get 'segd.0.counters.size_from_gso')
-	if [ "${m:-0}" -gt 0 ] && [ "$g" = 0 ]; then
-		og_pass sd_native_size_from_mss
-	else
-		og_fail sd_native_size_from_mss "size_from_mss $m, size_from_gso $g"
-	fi
-	segd_udp_gso_send 460 1400 1400 4 5 2>/dev/null
-	ip netns exec "$SG_H" "$OFFGUARD" stats -j >"$OG_TMP/stats.json" 2>&1
-	n=$(get 'segd.0.counters.drop_no_size')
-	# UDP datagram boundaries cannot be guessed: refused and counted
-	[ "${n:-0}" -gt 0 ] && og_pass sd_native_udp_no_size ||
-		og_fail sd_native_udp_no_size "drop_no_size $n"
-	segd_stop || og_fail sd_native_stop "$(tail -n 3 "$OG_TMP/segd.log")"
-else
-	og_fail sd_native_tcp "segd --xdp-mode native: $(head -c 300 "$OG_TMP/segd.log")"
-fi
-exit 0
+	exit 0
 fi
 if ! og_bpffs_private; then
 	og_fail sd_setup "cannot mount a private bpffs"
-	
-# --- 6. no GSO metadata: TCP sized from the SYNs' MSS, UDP refused -------------
-# In native mode segd does not read the skb (a driver's frame has none);
-# a TAP still hands its super-frames over, so the other sources show.
-# --fit pass: a native redirect into a veth needs XDP on its peer.
-if segd_start --xdp-mode native --fit pass; then
-	if segd_tcp_transfer 20000000 4 60; then
-		og_pass sd_native_tcp
-	else
-		og_fail sd_native_tcp "$SG_LAST"
-	fi
-	ip netns exec "$SG_H" "$OFFGUARD" stats -j >"$OG_TMP/stats.json" 2>&1
-	echo "native segd stats: $(cat "$OG_TMP/stats.json")" >&2
-	m=$(get 'segd.0.counters.size_from_mss')
-	g=$(get 'segd.0.counters.size_from_gso')
-	if [ "${m:-0}" -gt 0 ] && [ "$g" = 0 ]; then
-		og_pass sd_native_size_from_mss
-	else
-		og_fail sd_native_size_from_mss "size_from_mss $m, size_from_gso $g"
-	fi
-	segd_udp_gso_send 460 1400 1400 4 5 2>/dev/null
-	ip netns exec "$SG_H" "$OFFGUARD" stats -j >"$OG_TMP/stats.json" 2>&1
-	n=$(get 'segd.0.counters.drop_no_size')
-	# UDP datagram boundaries cannot be guessed: refused and counted
-	[ "${n:-0}" -gt 0 ] && og_pass sd_native_udp_no_size ||
-		og_fail sd_native_udp_no_size "drop_no_size $n"
-	segd_stop || og_fail sd_native_stop "$(tail -n 3 "$OG_TMP/segd.log")"
-else
-	og_fail sd_native_tcp "segd --xdp-mode native: $(head -c 300 "$OG_TMP/segd.log")"
-fi
-exit 0
+	exit 0
 fi
 og_pass sd_setup
 
@@ -196,37 +136,7 @@ ip -n "$SG_H" link set "$SG_UO" mtu 1500
 # --- 3. with segd ---------------------------------------------------------------
 if ! segd_start; then
 	og_fail sd_start "$(head -c 600 "$OG_TMP/segd.log")"
-	
-# --- 6. no GSO metadata: TCP sized from the SYNs' MSS, UDP refused -------------
-# In native mode segd does not read the skb (a driver's frame has none);
-# a TAP still hands its super-frames over, so the other sources show.
-# --fit pass: a native redirect into a veth needs XDP on its peer.
-if segd_start --xdp-mode native --fit pass; then
-	if segd_tcp_transfer 20000000 4 60; then
-		og_pass sd_native_tcp
-	else
-		og_fail sd_native_tcp "$SG_LAST"
-	fi
-	ip netns exec "$SG_H" "$OFFGUARD" stats -j >"$OG_TMP/stats.json" 2>&1
-	echo "native segd stats: $(cat "$OG_TMP/stats.json")" >&2
-	m=$(get 'segd.0.counters.size_from_mss')
-	g=$(get 'segd.0.counters.size_from_gso')
-	if [ "${m:-0}" -gt 0 ] && [ "$g" = 0 ]; then
-		og_pass sd_native_size_from_mss
-	else
-		og_fail sd_native_size_from_mss "size_from_mss $m, size_from_gso $g"
-	fi
-	segd_udp_gso_send 460 1400 1400 4 5 2>/dev/null
-	ip netns exec "$SG_H" "$OFFGUARD" stats -j >"$OG_TMP/stats.json" 2>&1
-	n=$(get 'segd.0.counters.drop_no_size')
-	# UDP datagram boundaries cannot be guessed: refused and counted
-	[ "${n:-0}" -gt 0 ] && og_pass sd_native_udp_no_size ||
-		og_fail sd_native_udp_no_size "drop_no_size $n"
-	segd_stop || og_fail sd_native_stop "$(tail -n 3 "$OG_TMP/segd.log")"
-else
-	og_fail sd_native_tcp "segd --xdp-mode native: $(head -c 300 "$OG_TMP/segd.log")"
-fi
-exit 0
+	exit 0
 fi
 og_pass sd_start
 [ -n "$(xdp_on "$SG_TAP")" ] && og_pass sd_xdp_attached ||
@@ -287,7 +197,7 @@ learned=$(get 'segd.0.counters.mss_learned')
 [ "${learned:-0}" -ge 4 ] && og_pass sd_mss_learned ||
 	og_fail sd_mss_learned "mss_learned $learned (4 TCP handshakes, two SYNs each)"
 
-# --- 3c. order within a flow --------------------------------------------------
+# --- 3b. order within a flow --------------------------------------------------
 # Each round: one UDP_SEGMENT send of 46 datagrams (a super-frame, to
 # segd) and at once one 100-byte datagram (fits: the fast path would let
 # it overtake). The receiver must see every sequence number in order.
@@ -339,7 +249,7 @@ else
 	og_fail sd_in_order_counted "in_order $io, frames_forwarded $fw"
 fi
 
-# --- 3b. the uplink goes down and comes back ---------------------------------
+# --- 3c. the uplink goes down and comes back ---------------------------------
 ip -n "$SG_H" link set "$SG_UO" down
 segd_udp_gso_send 4600 1400 1400 4 3 2>/dev/null
 ip netns exec "$SG_H" "$OFFGUARD" stats -j >"$OG_TMP/stats.json" 2>&1
@@ -429,7 +339,6 @@ print(s[0]["running"] if s else "none")')
 else
 	og_fail sd_sigkill_detached "segd did not start again: $(head -c 300 "$OG_TMP/segd.log")"
 fi
-
 # --- 6. no GSO metadata: TCP sized from the SYNs' MSS, UDP refused -------------
 # In native mode segd does not read the skb (a driver's frame has none);
 # a TAP still hands its super-frames over, so the other sources show.
