@@ -46,6 +46,7 @@
 #include <linux/if_tun.h>
 
 #include "pkt.h"
+#include "tun_util.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT	103
@@ -54,10 +55,6 @@
 #define SOL_UDP		17
 #endif
 /* Newer than Debian 12's uapi headers (kernel 6.2). */
-#ifndef TUN_F_USO4
-#define TUN_F_USO4	0x20
-#define TUN_F_USO6	0x40
-#endif
 
 #define EXIT_USAGE	2
 
@@ -623,46 +620,21 @@ static void build(struct opts *o, __u8 *buf, struct og_pkt *p,
 
 static void if_up(const char *name)
 {
-	struct ifreq ifr = {};
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	const char *what;
+	int err = og_if_up(name, &what);
 
-	if (s < 0)
-		fail("socket: %s", strerror(errno));
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		fail("SIOCGIFFLAGS: %s", strerror(errno));
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		fail("cannot set the device up: %s", strerror(errno));
-	close(s);
+	if (err)
+		fail("%s: %s", what, strerror(-err));
 }
 
 static unsigned int parse_offload(const char *s)
 {
-	char buf[128], *tok, *save;
-	unsigned int f = 0;
+	unsigned int f;
+	char bad[64];
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "csum"))
-			f |= TUN_F_CSUM;
-		else if (!strcmp(tok, "tso4"))
-			f |= TUN_F_TSO4;
-		else if (!strcmp(tok, "tso6"))
-			f |= TUN_F_TSO6;
-		else if (!strcmp(tok, "ecn"))
-			f |= TUN_F_TSO_ECN;
-		else if (!strcmp(tok, "ufo"))
-			f |= TUN_F_UFO;
-		else if (!strcmp(tok, "uso4"))
-			f |= TUN_F_USO4;
-		else if (!strcmp(tok, "uso6"))
-			f |= TUN_F_USO6;
-		else if (strcmp(tok, "none"))
-			usage_err("--offload: unknown feature '%s' (csum,tso4,tso6,ecn,ufo,uso4,uso6,none)",
-				  tok);
-	}
+	if (og_tun_offloads(s, &f, bad, sizeof(bad)))
+		usage_err(bad[0] ? "--offload: unknown feature '%s' (" OG_TUN_OFFLOAD_NAMES ")" :
+				   "--offload: '%s' is too long", bad[0] ? bad : s);
 	return f;
 }
 

@@ -50,11 +50,9 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 
+#include "tun_util.h"
+
 /* Newer than Debian 12's uapi headers (kernel 6.2). */
-#ifndef TUN_F_USO4
-#define TUN_F_USO4	0x20
-#define TUN_F_USO6	0x40
-#endif
 #ifndef VIRTIO_NET_HDR_GSO_UDP_L4
 #define VIRTIO_NET_HDR_GSO_UDP_L4	5
 #endif
@@ -154,35 +152,12 @@ static void usage(FILE *f)
 
 static unsigned int parse_offloads(const char *s)
 {
-	char buf[128], *tok, *save;
-	unsigned int f = 0;
+	unsigned int f;
+	char bad[64];
 
-	if (strlen(s) >= sizeof(buf))
-		usage_err("--offloads: '%s' is too long", s);
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "csum"))
-			f |= TUN_F_CSUM;
-		else if (!strcmp(tok, "tso4"))
-			f |= TUN_F_TSO4;
-		else if (!strcmp(tok, "tso6"))
-			f |= TUN_F_TSO6;
-		else if (!strcmp(tok, "ecn"))
-			f |= TUN_F_TSO_ECN;
-		else if (!strcmp(tok, "ufo"))
-			f |= TUN_F_UFO;
-		else if (!strcmp(tok, "uso4"))
-			f |= TUN_F_USO4;
-		else if (!strcmp(tok, "uso6"))
-			f |= TUN_F_USO6;
-		else if (strcmp(tok, "none"))
-			usage_err("--offloads: unknown feature '%s' (csum,tso4,tso6,ecn,ufo,uso4,uso6,none)",
-				  tok);
-	}
-	/* The kernel refuses segmentation offloads without checksum offload. */
-	if ((f & ~TUN_F_CSUM) && !(f & TUN_F_CSUM))
-		usage_err("--offloads: '%s': segmentation offloads need csum", s);
+	if (og_tun_offloads(s, &f, bad, sizeof(bad)))
+		usage_err(bad[0] ? "--offloads: unknown feature '%s' (" OG_TUN_OFFLOAD_NAMES ")" :
+				   "--offloads: '%s' is too long", bad[0] ? bad : s);
 	return f;
 }
 
@@ -241,18 +216,11 @@ static void parse(struct relay *r, int argc, char **argv)
 
 static void if_up(const char *name)
 {
-	struct ifreq ifr = {};
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	const char *what;
+	int err = og_if_up(name, &what);
 
-	if (s < 0)
-		fail(name, "socket: %s", strerror(errno));
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		fail(name, "SIOCGIFFLAGS: %s", strerror(errno));
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		fail(name, "cannot set the device up: %s", strerror(errno));
-	close(s);
+	if (err)
+		fail(name, "%s: %s", what, strerror(-err));
 }
 
 static int tap_open(const char *name, unsigned int offloads)
