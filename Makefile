@@ -180,6 +180,11 @@ install: offguard $(MAN8)
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/offguard.service.tmp
 	mv $(DESTDIR)$(SYSTEMDUNITDIR)/offguard.service.tmp \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/offguard.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/offguard-segd@.service > $(DESTDIR)$(SYSTEMDUNITDIR)/offguard-segd@.service.tmp
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/offguard-segd@.service.tmp
+	mv $(DESTDIR)$(SYSTEMDUNITDIR)/offguard-segd@.service.tmp \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/offguard-segd@.service
 	@if [ ! -f $(CONF_EXAMPLE) ]; then \
 		echo "install: $(CONF_EXAMPLE) is not in this tree: no configuration installed"; \
 	else \

@@ -47,6 +47,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
@@ -630,6 +631,24 @@ static void segd_inflight_reset(struct og_segd *s, unsigned int rx)
 
 /* ---- set-up and tear-down ---------------------------------------------- */
 
+/*
+ * Without CAP_IPC_LOCK a UMEM counts against RLIMIT_MEMLOCK and the
+ * kernel says only ENOBUFS: say which limit.
+ */
+static void umem_err(const char *dev, const char *what, size_t size, int err)
+{
+	struct rlimit rl = {};
+
+	if (err == -ENOBUFS && !getrlimit(RLIMIT_MEMLOCK, &rl) &&
+	    rl.rlim_cur != RLIM_INFINITY) {
+		p_err("segd: %s: the %s UMEM (%zu MiB) is over RLIMIT_MEMLOCK (%llu KiB): raise it (ulimit -l, systemd LimitMEMLOCK=) or grant CAP_IPC_LOCK",
+		      dev, what, size >> 20, (unsigned long long)rl.rlim_cur >> 10);
+		return;
+	}
+	p_err("segd: %s: cannot create the %s UMEM: %s", dev, what,
+	      og_errstr(err));
+}
+
 static int segd_sockets(struct og_segd *s)
 {
 	struct xsk_umem_config rx_uc = {
@@ -673,8 +692,7 @@ static int segd_sockets(struct og_segd *s)
 	err = xsk_umem__create(&s->rx_umem, s->rx_area, rx_size, &s->rx_fill,
 			       &s->rx_comp, &rx_uc);
 	if (err) {
-		p_err("segd: %s: cannot create the receive UMEM: %s",
-		      s->in_name, og_errstr(err));
+		umem_err(s->in_name, "receive", rx_size, err);
 		return err;
 	}
 	err = xsk_socket__create(&s->rx_xsk, s->in_name, 0, s->rx_umem,
@@ -695,8 +713,7 @@ static int segd_sockets(struct og_segd *s)
 	err = xsk_umem__create(&s->tx_umem, s->tx_area, SEGD_TX_AREA,
 			       &s->tx_fill, &s->tx_comp, &tx_uc);
 	if (err) {
-		p_err("segd: %s: cannot create the transmit UMEM: %s",
-		      s->out_name, og_errstr(err));
+		umem_err(s->out_name, "transmit", SEGD_TX_AREA, err);
 		return err;
 	}
 	err = xsk_socket__create(&s->tx_xsk, s->out_name, 0, s->tx_umem,
@@ -1004,6 +1021,12 @@ int cmd_segd(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	{
+		/* the UMEMs: allowed to fail (no CAP_SYS_RESOURCE), see umem_err */
+		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+		setrlimit(RLIMIT_MEMLOCK, &rl);
+	}
 
 	if (segd_load(&s) || segd_sockets(&s) || segd_attach(&s))
 		goto out;

@@ -21,6 +21,7 @@ UNIT_SRC=$OG_TOP/packaging/offguard.service
 CONF_EX=$OG_TOP/packaging/offguard.conf.example
 ROOT=$OG_TMP/root
 UNIT=$ROOT/usr/lib/systemd/system/offguard.service
+SEGD_UNIT=$ROOT/usr/lib/systemd/system/offguard-segd@.service
 MAN=$ROOT/usr/share/man/man8/offguard.8
 CONF=$ROOT/etc/offguard/offguard.conf
 
@@ -55,6 +56,7 @@ d usr
 d usr/lib
 d usr/lib/systemd
 d usr/lib/systemd/system
+f usr/lib/systemd/system/offguard-segd@.service
 f usr/lib/systemd/system/offguard.service
 d usr/sbin
 f usr/sbin/offguard
@@ -129,7 +131,8 @@ ROOT2=$OG_TMP/root2
 if ! do_install "$ROOT2"; then
 	og_fail install_prefix_default "make install failed: $(tail -3 "$OG_TMP/make.log" | tr '\n' ' ')"
 else
-	want2="f usr/local/lib/systemd/system/offguard.service
+	want2="f usr/local/lib/systemd/system/offguard-segd@.service
+f usr/local/lib/systemd/system/offguard.service
 f usr/local/sbin/offguard
 f usr/local/share/man/man8/offguard.8"
 	[ "$have_conf" = 1 ] && want2+="
@@ -139,10 +142,15 @@ f usr/local/etc/offguard/offguard.conf.example"
 	got2=$(tree "$ROOT2" | grep '^f ')
 	es=$(grep '^ExecStart=' "$ROOT2/usr/local/lib/systemd/system/offguard.service")
 	want_es="ExecStart=/usr/local/sbin/offguard daemon -c /usr/local/etc/offguard/offguard.conf"
+	ses=$(grep '^ExecStart=\|^EnvironmentFile=' \
+	      "$ROOT2/usr/local/lib/systemd/system/offguard-segd@.service" | tr '\n' ' ')
+	want_ses="EnvironmentFile=/usr/local/etc/offguard/segd-%i.conf ExecStart=/usr/local/sbin/offguard segd \$SEGD_ARGS "
 	if [ "$got2" != "$want2" ]; then
 		og_fail install_prefix_default "$(diff <(echo "$want2") <(echo "$got2") | grep '^[<>]' | tr '\n' ' ')"
 	elif [ "$es" != "$want_es" ]; then
 		og_fail install_prefix_default "got '$es', want '$want_es'"
+	elif [ "$ses" != "$want_ses" ]; then
+		og_fail install_prefix_default "segd unit: got '$ses', want '$want_ses'"
 	else
 		og_pass install_prefix_default
 	fi
@@ -180,6 +188,25 @@ else
 		og_pass unit_security
 	else
 		og_fail unit_security "$(grep -a 'Overall exposure' "$OG_TMP/security.out") (threshold 6.0)"
+	fi
+	# The segd template, as an instance (verify refuses a bare template).
+	SEGD_INST=$OG_TMP/offguard-segd@test.service
+	cp "$SEGD_UNIT" "$SEGD_INST"
+	unshare -m --propagation private sh -c \
+		'mount --bind "$1/usr/sbin" /usr/sbin &&
+		 MANPATH="$1/usr/share/man" exec systemd-analyze verify "$2"' \
+		sh "$ROOT" "$SEGD_INST" >"$OG_TMP/verify.out" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && [ ! -s "$OG_TMP/verify.out" ]; then
+		og_pass unit_segd_verify
+	else
+		og_fail unit_segd_verify "exit $rc: $(head -c 400 "$OG_TMP/verify.out" | tr '\n' ' ')"
+	fi
+	if systemd-analyze security --offline=yes --threshold=60 "$SEGD_INST" \
+		>"$OG_TMP/security.out" 2>&1; then
+		og_pass unit_segd_security
+	else
+		og_fail unit_segd_security "$(grep -a 'Overall exposure' "$OG_TMP/security.out") (threshold 6.0)"
 	fi
 fi
 
@@ -242,6 +269,37 @@ except Exception:
 print(sum(1 for a in doc.get("attachments", []) if a.get("attached")))')
 	og "$NS" detach --all >/dev/null 2>&1
 	og_expect unit_caps_sys_admin_needed "${n:-0}" 0
+
+	# segd under its unit's capabilities: starts (XDP, tcx, AF_XDP both
+	# ways, pins), and SIGTERM ends it with 0.
+	segd_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$SEGD_UNIT" | tr ' ' '\n' |
+		    sed -n 's/^CAP_\(.*\)/+\L\1/p' | paste -sd, -)
+	ip netns exec "$NS" setpriv --bounding-set="-all,$segd_caps" --inh-caps=-all \
+		"$bin" segd --in "$DEV" --out "$PEER" >"$OG_TMP/segd.out" 2>&1 &
+	spid=$!
+	for _ in $(seq 50); do
+		grep -q '^segd: running' "$OG_TMP/segd.out" && break
+		kill -0 "$spid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -TERM "$spid" 2>/dev/null
+	wait "$spid"
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q '^segd: stopped' "$OG_TMP/segd.out"; then
+		og_pass unit_segd_caps
+	else
+		og_fail unit_segd_caps "exit $rc with $segd_caps: $(head -c 300 "$OG_TMP/segd.out")"
+	fi
+	# Without CAP_IPC_LOCK, under a small RLIMIT_MEMLOCK, the error says so.
+	out=$(ip netns exec "$NS" prlimit --memlock=1048576 \
+	      setpriv --bounding-set="-all,$(sed 's/,+ipc_lock//' <<<"$segd_caps")" \
+	      --inh-caps=-all "$bin" segd --in "$DEV" --out "$PEER" 2>&1)
+	case "$out" in
+	*"the receive UMEM (64 MiB) is over RLIMIT_MEMLOCK (1024 KiB)"*)
+		og_pass unit_segd_memlock_error ;;
+	*)
+		og_fail unit_segd_memlock_error "$out" ;;
+	esac
 fi
 
 # --- the man page renders without warnings -----------------------------------
