@@ -176,6 +176,11 @@ except Exception:
 print(str(v).lower() if isinstance(v, bool) else v)' "$OG_TMP/stats.json" "$1"
 }
 og_expect sd_stats_running "$(get 'segd.0.running')" true
+st=$(ip netns exec "$SG_H" "$OFFGUARD" status -j 2>&1 | "$OG_PY" -c '
+import json, sys
+s = json.load(sys.stdin)["segd"]
+print(",".join("%s>%s:%s" % (x["in"], x["out"], x["running"]) for x in s))')
+og_expect sd_status_lists_segd "$st" "$SG_TAP>$SG_UO:True"
 og_expect sd_stats_names "$(get 'segd.0.in'),$(get 'segd.0.out')" "$SG_TAP,$SG_UO"
 seg=$(get 'segd.0.counters.frames_segmented')
 sent=$(get 'segd.0.counters.segments_sent')
