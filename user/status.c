@@ -340,7 +340,8 @@ static void status_help(void)
 	       "Kernel features offguard uses, and every offguard attachment in this\n"
 	       "network namespace: device, hook, policy, mode (tc: tcx or clsact; XDP:\n"
 	       "xdp_native or xdp_skb), program id, and whether the program is still\n"
-	       "attached (asked of the kernel); and the drop watcher, if it runs.\n",
+	       "attached (asked of the kernel); the drop watcher, if it runs; and each\n"
+	       "segd (its XDP program holds its --in device's hook).\n",
 	       status_usage);
 }
 
