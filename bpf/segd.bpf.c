@@ -265,14 +265,15 @@ static __always_inline void segd_gso(struct xdp_md *ctx,
 	if (bpf_probe_read_kernel(&gso_size, sizeof(gso_size), &sh->gso_size) ||
 	    bpf_probe_read_kernel(&raw_type, sizeof(raw_type), &sh->gso_type))
 		return;
-	if (!gso_size)
+	/* tunnels (inner TCP behind outer UDP), SCTP, ...: segd refuses those */
+	if (!gso_size || (raw_type & og_kc.skb_gso_tunnel_mask))
 		return;
 	if (raw_type & (og_kc.skb_gso_tcpv4 | og_kc.skb_gso_tcpv6))
-		shim->gso_type = 1;	/* OG_SEG_TCP */
+		shim->gso_type = OG_SEG_TCP;
 	else if (raw_type & og_kc.skb_gso_udp_l4)
-		shim->gso_type = 2;	/* OG_SEG_UDP_L4 */
+		shim->gso_type = OG_SEG_UDP_L4;
 	else
-		return;		/* tunnels, SCTP, ...: segd refuses those */
+		return;
 	shim->gso_size = gso_size;
 }
 

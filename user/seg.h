@@ -36,11 +36,9 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "offguard/offguard.h"
 
-enum og_seg_type {
-	OG_SEG_TCP	= 1,	/* SKB_GSO_TCPV4 / SKB_GSO_TCPV6 */
-	OG_SEG_UDP_L4	= 2,	/* SKB_GSO_UDP_L4 (UDP_SEGMENT) */
-};
+/* enum og_seg_type: include/offguard/offguard.h (the XDP program sets it too) */
 
 /* Where one output segment lies in the caller's buffer. */
 struct og_seg {

@@ -408,6 +408,12 @@ enum og_segd_ctr {
  * of a multi-buffer frame into AF_XDP keeps the data, whatever a kernel
  * does with the metadata.
  */
+/* What a super-frame is cut as (user/seg.h); the shim's gso_type. */
+enum og_seg_type {
+	OG_SEG_TCP	= 1,	/* SKB_GSO_TCPV4 / SKB_GSO_TCPV6 */
+	OG_SEG_UDP_L4	= 2,	/* SKB_GSO_UDP_L4 (UDP_SEGMENT) */
+};
+
 #define OG_SEGD_SHIM_MAGIC	0x5367U		/* "gS" */
 struct og_segd_shim {
 	__u16	magic;
