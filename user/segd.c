@@ -923,6 +923,7 @@ int cmd_segd(int argc, char **argv)
 	struct og_segd s = { .xdp_link = -1, .tc_link = -1, .ctrs_fd = -1,
 			  .fit_redirect = true, .spin_us = SEGD_SPIN_US };
 	struct sigaction sa = { .sa_handler = segd_on_signal };
+	__u64 busy_until = 0, spin_ns;
 	struct pollfd pfd;
 	int c, err, rc = OG_EXIT_FAIL;
 
@@ -1039,8 +1040,7 @@ int cmd_segd(int argc, char **argv)
 	       s.out_mtu);
 	fflush(stdout);
 
-	__u64 busy_until = 0, spin_ns = (__u64)s.spin_us * 1000;
-
+	spin_ns = (__u64)s.spin_us * 1000;
 	pfd.fd = xsk_socket__fd(s.rx_xsk);
 	pfd.events = POLLIN;
 	while (!segd_stop) {
