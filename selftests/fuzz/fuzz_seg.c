@@ -465,6 +465,73 @@ static FZ_NOCOV void fz_check_output(const struct ref *r, int type,
 		 r->out_len);
 }
 
+/* ---- the helpers segd builds on ------------------------------------- */
+
+/*
+ * og_seg_size: whatever it picks fits the MTU, a gso_size is taken only
+ * for its own type, and UDP is never sized from anything but its
+ * gso_size.
+ */
+static void fz_check_size(const struct ref *r, int type, unsigned int gso)
+{
+	static const unsigned int mtus[] = { 68, 576, 1280, 1500, 9000 };
+	struct og_seg_info info = {
+		.l3_off = (__u32)r->l3_off, .l4_off = (__u32)r->l4_off,
+		.hdr_len = (__u32)r->hdr_len,
+	};
+	size_t hdr = r->hdr_len - r->l3_off, i;
+	unsigned int size, gtype;
+	int src;
+
+	for (i = 0; i < 2 * sizeof(mtus) / sizeof(mtus[0]); i++) {
+		unsigned int mtu = mtus[i / 2];
+
+		gtype = i & 1 ? (unsigned int)type : (unsigned int)(3 - type);
+		src = og_seg_size(&info, type, gtype, gso, gso, mtu, &size);
+		FZ_CHECK(src >= OG_SEG_SIZE_NONE && src <= OG_SEG_SIZE_MTU,
+			 "og_seg_size source %d", src);
+		FZ_CHECK((src == OG_SEG_SIZE_NONE) == (size == 0),
+			 "og_seg_size source %d with size %u", src, size);
+		FZ_CHECK(!size || hdr + size <= mtu,
+			 "og_seg_size %u + headers %zu over MTU %u", size, hdr,
+			 mtu);
+		FZ_CHECK(src != OG_SEG_SIZE_GSO || (gtype == (unsigned int)type &&
+						     size == gso),
+			 "og_seg_size took gso_size %u of type %u for %d", gso,
+			 gtype, type);
+		FZ_CHECK(type == OG_SEG_TCP || src == OG_SEG_SIZE_GSO ||
+			 src == OG_SEG_SIZE_NONE,
+			 "og_seg_size sized UDP from source %d", src);
+		FZ_CHECK(type != OG_SEG_TCP || hdr >= mtu || src != OG_SEG_SIZE_NONE,
+			 "og_seg_size found no size for TCP under MTU %u", mtu);
+	}
+}
+
+/*
+ * og_seg_csum_state: defined exactly where og_seg_parse() accepts the
+ * frame (at any mss), and every segment og_segment() makes is complete.
+ */
+static void fz_check_csum_state(const uint8_t *frame, size_t len, int type,
+				const uint8_t *out, const struct og_seg *segs,
+				int n)
+{
+	int st = og_seg_csum_state(frame, len, type), i;
+
+	if (og_seg_parse(frame, len, type, 1, NULL))
+		FZ_CHECK(st == -EINVAL, "og_seg_csum_state %d on a refused frame",
+			 st);
+	else
+		FZ_CHECK(st >= OG_SEG_CSUM_COMPLETE && st <= OG_SEG_CSUM_BAD,
+			 "og_seg_csum_state %d", st);
+	/* the first and last few: mss 1 over 64 KiB makes 65 000 segments */
+	for (i = 0; i < n; i = i == 3 && n > 8 ? n - 4 : i + 1) {
+		st = og_seg_csum_state(out + segs[i].off, segs[i].len, type);
+		FZ_CHECK(st == OG_SEG_CSUM_COMPLETE,
+			 "segment %d of %d: og_seg_csum_state %d, want complete",
+			 i, n, st);
+	}
+}
+
 /* ---- one call, every outcome checked -------------------------------- */
 
 /*
@@ -599,6 +666,8 @@ static void fz_run(const uint8_t *frame, size_t len, int type,
 #endif
 	/* keep (len >= hdr_len bytes) is scratch from here on. */
 	fz_check_output(&r, type, mss, frame, out, segs, n, keep);
+	fz_check_csum_state(frame, len, type, out, segs, n);
+	fz_check_size(&r, type, mss);
 	FZ_CHECK(fz_untouched(out + r.out_len, cap - r.out_len),
 		 "out[] written beyond the segments (%zu of %zu)", r.out_len,
 		 cap);
