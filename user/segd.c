@@ -233,19 +233,6 @@ static void segd_flush(struct og_segd *s)
 	}
 }
 
-/* A counter the XDP program keeps, summed over CPUs. */
-static __u64 segd_bpf_ctr(struct og_segd *s, __u32 idx)
-{
-	__u64 sum = 0;
-	int c;
-
-	if (bpf_map_lookup_elem(s->ctrs_fd, &idx, s->ctr_vals))
-		return 0;
-	for (c = 0; c < s->nr_cpus; c++)
-		sum += s->ctr_vals[c];
-	return sum;
-}
-
 /* The kernel's own count of frames it could not hand to the socket. */
 static void segd_xsk_stats(struct og_segd *s)
 {
@@ -923,7 +910,7 @@ int cmd_segd(int argc, char **argv)
 	struct og_segd s = { .xdp_link = -1, .tc_link = -1, .ctrs_fd = -1,
 			  .fit_redirect = true, .spin_us = SEGD_SPIN_US };
 	struct sigaction sa = { .sa_handler = segd_on_signal };
-	__u64 busy_until = 0, spin_ns;
+	__u64 busy_until = 0, spin_ns, all[__OG_SEGD_CTR_MAX];
 	struct pollfd pfd;
 	int c, err, rc = OG_EXIT_FAIL;
 
@@ -1067,13 +1054,15 @@ int cmd_segd(int argc, char **argv)
 	segd_drain(&s);
 	segd_xsk_stats(&s);
 	segd_flush(&s);
+	if (og_segd_ctrs_read(s.ctrs_fd, all))
+		memset(all, 0, sizeof(all));
 	/*
 	 * The XDP program counts every frame it redirected; those the kernel
 	 * could not put in the full ring never reached segd.
 	 */
 	printf("segd: stopped (%s): %llu frames accepted (%llu more lost at the full receive ring), %llu segmented into %llu segments, %llu sent whole, %llu dropped\n",
 	       strsignal(segd_stop),
-	       (unsigned long long)(segd_bpf_ctr(&s, OG_SEGD_TO_SEGD) -
+	       (unsigned long long)(all[OG_SEGD_TO_SEGD] -
 				    s.ctr[OG_SEGD_DROP_RX_RING]),
 	       (unsigned long long)s.ctr[OG_SEGD_DROP_RX_RING],
 	       (unsigned long long)s.ctr[OG_SEGD_SEGMENTED],

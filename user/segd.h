@@ -15,6 +15,12 @@ struct json_writer;
 /* JSON/text name of an enum og_segd_ctr, NULL past the end. */
 const char *og_segd_ctr_name(unsigned int i);
 
+/*
+ * The counters of a segd counter map (its fd), summed over CPUs; a key
+ * the map lacks reads 0. 0 or a negative errno.
+ */
+int og_segd_ctrs_read(int fd, __u64 ctr[__OG_SEGD_CTR_MAX]);
+
 struct og_segd_view {
 	__u32	in_ifindex, out_ifindex;
 	bool	running;	/* the pin's map is in in's XDP program now */
@@ -27,9 +33,13 @@ struct og_segd_view {
  */
 int og_segd_read(struct og_segd_view *v, unsigned int max);
 
-/* stats' sections: "segd": [...] in JSON, a block per instance in text. */
+/*
+ * The "segd" section: in, out, running, and with counters (stats) each
+ * counter; status leaves them out.
+ */
 void og_segd_json(struct json_writer *jw, const struct og_segd_view *v,
-		  unsigned int n);
-void og_segd_text(const struct og_segd_view *v, unsigned int n);
+		  unsigned int n, bool counters);
+void og_segd_text(const struct og_segd_view *v, unsigned int n,
+		  bool counters);
 
 #endif /* OG_SEGD_H */

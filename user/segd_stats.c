@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "counters.h"
 #include "instance.h"
 #include "json_writer.h"
 #include "segd.h"
@@ -42,15 +43,33 @@ static bool map_in_xdp_prog(__u32 ifindex, __u32 map_id)
 	return found;
 }
 
-static int read_one(const char *path, struct og_segd_view *v)
+int og_segd_ctrs_read(int fd, __u64 ctr[__OG_SEGD_CTR_MAX])
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), key;
-	int fd, ncpu = og_nr_cpus(), c;
+	int ncpu = og_nr_cpus();
 	__u64 *vals;
+	__u32 key;
 
 	if (ncpu <= 0)
 		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (key = 0; key < __OG_SEGD_CTR_MAX; key++) {
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			ctr[key] = 0;
+		else
+			og_sum_percpu(&ctr[key], vals, sizeof(__u64), ncpu);
+	}
+	free(vals);
+	return 0;
+}
+
+static int read_one(const char *path, struct og_segd_view *v)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err;
+
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
@@ -60,21 +79,11 @@ static int read_one(const char *path, struct og_segd_view *v)
 		close(fd);
 		return -EINVAL;
 	}
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (key = 0; key < __OG_SEGD_CTR_MAX && key < info.max_entries; key++) {
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			v->ctr[key] += vals[c];
-	}
-	v->running = map_in_xdp_prog(v->in_ifindex, info.id);
-	free(vals);
+	err = og_segd_ctrs_read(fd, v->ctr);
+	if (!err)
+		v->running = map_in_xdp_prog(v->in_ifindex, info.id);
 	close(fd);
-	return 0;
+	return err;
 }
 
 int og_segd_read(struct og_segd_view *v, unsigned int max)
@@ -109,7 +118,7 @@ int og_segd_read(struct og_segd_view *v, unsigned int max)
 }
 
 void og_segd_json(struct json_writer *jw, const struct og_segd_view *v,
-		  unsigned int n)
+		  unsigned int n, bool counters)
 {
 	char name[IF_NAMESIZE];
 	unsigned int i, c;
@@ -123,27 +132,31 @@ void og_segd_json(struct json_writer *jw, const struct og_segd_view *v,
 		jw_string_field(jw, "out", og_ifname(v[i].out_ifindex, name));
 		jw_u64_field(jw, "out_ifindex", v[i].out_ifindex);
 		jw_bool_field(jw, "running", v[i].running);
-		jw_name(jw, "counters");
-		jw_start_object(jw);
-		for (c = 0; c < __OG_SEGD_CTR_MAX; c++)
-			jw_u64_field(jw, og_segd_ctr_name(c), v[i].ctr[c]);
-		jw_end_object(jw);
+		if (counters) {
+			jw_name(jw, "counters");
+			jw_start_object(jw);
+			for (c = 0; c < __OG_SEGD_CTR_MAX; c++)
+				jw_u64_field(jw, og_segd_ctr_name(c),
+					     v[i].ctr[c]);
+			jw_end_object(jw);
+		}
 		jw_end_object(jw);
 	}
 	jw_end_array(jw);
 }
 
-void og_segd_text(const struct og_segd_view *v, unsigned int n)
+void og_segd_text(const struct og_segd_view *v, unsigned int n,
+		  bool counters)
 {
 	char a[IF_NAMESIZE], b[IF_NAMESIZE];
 	unsigned int i, c;
 
 	for (i = 0; i < n; i++) {
-		printf("segd %s -> %s%s\n",
+		printf("segd: %s -> %s%s\n",
 		       og_ifname(v[i].in_ifindex, a) ?: "(gone)",
 		       og_ifname(v[i].out_ifindex, b) ?: "(gone)",
-		       v[i].running ? "" : " (not running)");
-		for (c = 0; c < __OG_SEGD_CTR_MAX; c++)
+		       v[i].running ? "" : " (not running: a stale pin)");
+		for (c = 0; counters && c < __OG_SEGD_CTR_MAX; c++)
 			if (v[i].ctr[c] || c == OG_SEGD_SEGMENTED)
 				printf("  %-20s %llu\n", og_segd_ctr_name(c),
 				       (unsigned long long)v[i].ctr[c]);

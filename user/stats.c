@@ -387,7 +387,7 @@ static void print_json(const struct snapshot *s, unsigned int interval)
 	}
 	jw_end_array(jw);
 	if (!interval && segd_nr)
-		og_segd_json(jw, segd_views, segd_nr);
+		og_segd_json(jw, segd_views, segd_nr, true);
 	jw_end_object(jw);
 	jw_destroy(&jw);
 }
@@ -470,7 +470,7 @@ static void print_text(const struct snapshot *s, unsigned int interval)
 	if (interval)
 		printf("--- last %u s, per second ---\n", interval);
 	if (!interval && segd_nr)
-		og_segd_text(segd_views, segd_nr);
+		og_segd_text(segd_views, segd_nr, true);
 	if (!s->nr) {
 		if (!segd_nr || interval)
 			printf("no offguard statistics in this network namespace\n");

@@ -163,37 +163,17 @@ static bool pins_are(const struct og_instance *inst)
  */
 #define STATUS_SEGD_MAX	16
 
-static void status_segd_json(struct json_writer *jw)
+static void status_segd(struct json_writer *jw)
 {
 	struct og_segd_view v[STATUS_SEGD_MAX];
-	char name[IF_NAMESIZE];
-	int n = og_segd_read(v, STATUS_SEGD_MAX), i;
+	int n = og_segd_read(v, STATUS_SEGD_MAX);
 
-	jw_name(jw, "segd");
-	jw_start_array(jw);
-	for (i = 0; i < n; i++) {
-		jw_start_object(jw);
-		jw_string_field(jw, "in", og_ifname(v[i].in_ifindex, name));
-		jw_u64_field(jw, "in_ifindex", v[i].in_ifindex);
-		jw_string_field(jw, "out", og_ifname(v[i].out_ifindex, name));
-		jw_u64_field(jw, "out_ifindex", v[i].out_ifindex);
-		jw_bool_field(jw, "running", v[i].running);
-		jw_end_object(jw);
-	}
-	jw_end_array(jw);
-}
-
-static void status_segd_text(void)
-{
-	struct og_segd_view v[STATUS_SEGD_MAX];
-	char a[IF_NAMESIZE], b[IF_NAMESIZE];
-	int n = og_segd_read(v, STATUS_SEGD_MAX), i;
-
-	for (i = 0; i < n; i++)
-		printf("segd: %s -> %s%s\n",
-		       og_ifname(v[i].in_ifindex, a) ?: "(gone)",
-		       og_ifname(v[i].out_ifindex, b) ?: "(gone)",
-		       v[i].running ? "" : " (not running: a stale pin)");
+	if (n < 0)
+		n = 0;
+	if (jw)
+		og_segd_json(jw, v, n, false);
+	else
+		og_segd_text(v, n, false);
 }
 
 static void print_json(const struct features *f,
@@ -228,7 +208,7 @@ static void print_json(const struct features *f,
 		jw_null(jw);
 	}
 
-	status_segd_json(jw);
+	status_segd(jw);
 
 	jw_name(jw, "attachments");
 	jw_start_array(jw);
@@ -284,7 +264,7 @@ static void print_text(const struct features *f, const struct row *rows,
 		       f->kdrop_ids.link_id, f->kdrop_ids.prog_id);
 	else
 		printf("drop watcher: not running\n");
-	status_segd_text();
+	status_segd(NULL);
 	if (!nr) {
 		printf("no offguard attachments in this network namespace\n");
 		return;
