@@ -29,6 +29,10 @@
 #   segd_tcp_transfer BYTES 4|6 TIMEOUT
 #   segd_udp_gso_send COUNT PAYLOAD GSO_SIZE 4|6 TIMEOUT
 #   segd_csum_errors                  R's *InCsumErrors sum (og_nstat)
+#   segd_start [ARGS...]              offguard segd --in SG_TAP --out SG_UO
+#                                     ARGS, output in $OG_TMP/segd.log, pid
+#                                     in SEGD_PID; 0 once it says "running"
+#   segd_stop                         SIGTERM; 0 if it exited 0 within 10 s
 # After a transfer SG_LAST holds its one-line summary and SG_LAST_MBPS its
 # rate (integer Mb/s).
 
@@ -43,6 +47,7 @@ SG_G="" SG_H="" SG_R=""
 SG_VG="" SG_VH="" SG_TAP="" SG_UO="" SG_UR="" SG_BR=""
 SG_RELAY_STATS="" SG_RELAY_LOG="" SG_RELAY_PID=""
 SG_LAST="" SG_LAST_MBPS=0
+SEGD_PID=""
 
 # segd_need: SKIP the whole script unless everything the topology and the
 # transfers use is here.
@@ -69,8 +74,8 @@ _segd_wait_file()
 	return 1
 }
 
-# _segd_json FILE KEY: top-level KEY of FILE's JSON (dotted path
-# allowed), empty if absent.
+# _segd_json FILE KEY [MISSING]: KEY of FILE's JSON (a dotted path, list
+# indices as numbers), MISSING (default empty) if absent.
 _segd_json()
 {
 	"$OG_PY" -c '
@@ -78,10 +83,10 @@ import json, sys
 try:
     v = json.load(open(sys.argv[1]))
     for k in sys.argv[2].split("."):
-        v = v[k]
+        v = v[int(k)] if isinstance(v, list) else v[k]
 except Exception:
-    v = ""
-print(str(v).lower() if isinstance(v, bool) else v)' "$1" "$2"
+    v = sys.argv[3]
+print(str(v).lower() if isinstance(v, bool) else v)' "$1" "$2" "${3:-}"
 }
 
 segd_topo_up()
@@ -313,4 +318,33 @@ segd_udp_gso_send()
 	fi
 	echo "segd_udp_gso_send: $SG_LAST" >&2
 	return "$rc"
+}
+
+segd_start()
+{
+	local i
+
+	ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out "$SG_UO" \
+		"$@" >"$OG_TMP/segd.log" 2>&1 &
+	SEGD_PID=$!
+	_og_pids+=("$SEGD_PID")
+	for ((i = 0; i < 50; i++)); do
+		grep -q "^segd: running" "$OG_TMP/segd.log" && return 0
+		kill -0 "$SEGD_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+segd_stop()
+{
+	local i
+
+	kill -TERM "$SEGD_PID" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$SEGD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$SEGD_PID" 2>/dev/null && return 1
+	wait "$SEGD_PID"
 }

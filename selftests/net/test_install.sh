@@ -171,43 +171,35 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
 elif [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1; then
 	og_skip unit_verify "needs root and unshare (a private mount namespace for the staged /usr/sbin)"
 else
-	unshare -m --propagation private sh -c \
-		'mount --bind "$1/usr/sbin" /usr/sbin &&
-		 MANPATH="$1/usr/share/man" exec systemd-analyze verify "$2"' \
-		sh "$ROOT" "$UNIT" >"$OG_TMP/verify.out" 2>&1
-	rc=$?
-	if [ "$rc" = 0 ] && [ ! -s "$OG_TMP/verify.out" ]; then
-		og_pass unit_verify
-	else
-		og_fail unit_verify "exit $rc: $(head -c 400 "$OG_TMP/verify.out" | tr '\n' ' ')"
-	fi
-	# The sandbox must not quietly erode: systemd's own exposure score
-	# (0 best, 10 worst; CAP_SYS_ADMIN and a host network are most of it).
-	if systemd-analyze security --offline=yes --threshold=60 "$UNIT" \
-		>"$OG_TMP/security.out" 2>&1; then
-		og_pass unit_security
-	else
-		og_fail unit_security "$(grep -a 'Overall exposure' "$OG_TMP/security.out") (threshold 6.0)"
-	fi
+	# check_unit NAME FILE: unit_NAME verify and unit_NAME security
+	check_unit()
+	{
+		local name=$1 file=$2 rc
+
+		unshare -m --propagation private sh -c \
+			'mount --bind "$1/usr/sbin" /usr/sbin &&
+			 MANPATH="$1/usr/share/man" exec systemd-analyze verify "$2"' \
+			sh "$ROOT" "$file" >"$OG_TMP/verify.out" 2>&1
+		rc=$?
+		if [ "$rc" = 0 ] && [ ! -s "$OG_TMP/verify.out" ]; then
+			og_pass "${name}verify"
+		else
+			og_fail "${name}verify" "exit $rc: $(head -c 400 "$OG_TMP/verify.out" | tr '\n' ' ')"
+		fi
+		# The sandbox must not quietly erode: systemd's own exposure
+		# score (0 best, 10 worst; CAP_SYS_ADMIN and a host network
+		# are most of it).
+		if systemd-analyze security --offline=yes --threshold=60 "$file" \
+			>"$OG_TMP/security.out" 2>&1; then
+			og_pass "${name}security"
+		else
+			og_fail "${name}security" "$(grep -a 'Overall exposure' "$OG_TMP/security.out") (threshold 6.0)"
+		fi
+	}
+	check_unit unit_ "$UNIT"
 	# The segd template, as an instance (verify refuses a bare template).
-	SEGD_INST=$OG_TMP/offguard-segd@test.service
-	cp "$SEGD_UNIT" "$SEGD_INST"
-	unshare -m --propagation private sh -c \
-		'mount --bind "$1/usr/sbin" /usr/sbin &&
-		 MANPATH="$1/usr/share/man" exec systemd-analyze verify "$2"' \
-		sh "$ROOT" "$SEGD_INST" >"$OG_TMP/verify.out" 2>&1
-	rc=$?
-	if [ "$rc" = 0 ] && [ ! -s "$OG_TMP/verify.out" ]; then
-		og_pass unit_segd_verify
-	else
-		og_fail unit_segd_verify "exit $rc: $(head -c 400 "$OG_TMP/verify.out" | tr '\n' ' ')"
-	fi
-	if systemd-analyze security --offline=yes --threshold=60 "$SEGD_INST" \
-		>"$OG_TMP/security.out" 2>&1; then
-		og_pass unit_segd_security
-	else
-		og_fail unit_segd_security "$(grep -a 'Overall exposure' "$OG_TMP/security.out") (threshold 6.0)"
-	fi
+	cp "$SEGD_UNIT" "$OG_TMP/offguard-segd@test.service"
+	check_unit unit_segd_ "$OG_TMP/offguard-segd@test.service"
 fi
 
 # --- the unit's capabilities are enough, and CAP_SYS_ADMIN is needed -------
@@ -216,9 +208,10 @@ fi
 # cut to it, so exec leaves exactly those. attach --hook all (tc, XDP
 # through libxdp, the drop watcher), status, stats and detach run under it
 # in a namespace of their own, with the bpffs mounted by offguard itself.
+# caps_of_unit FILE: its CapabilityBoundingSet as setpriv's "+bpf,+..."
 caps_of_unit()
 {
-	sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr ' ' '\n' |
+	sed -n 's/^CapabilityBoundingSet=//p' "$1" | tr ' ' '\n' |
 		sed -n 's/^CAP_\(.*\)/+\L\1/p' | paste -sd, -
 }
 if [ "$(id -u)" != 0 ]; then
@@ -226,7 +219,7 @@ if [ "$(id -u)" != 0 ]; then
 elif ! command -v setpriv >/dev/null 2>&1; then
 	og_skip unit_caps "setpriv not installed"
 else
-	caps=$(caps_of_unit)
+	caps=$(caps_of_unit "$UNIT")
 	og_ns_add NS || exit 1
 	og_name DEV
 	og_name PEER
@@ -272,8 +265,7 @@ print(sum(1 for a in doc.get("attachments", []) if a.get("attached")))')
 
 	# segd under its unit's capabilities: starts (XDP, tcx, AF_XDP both
 	# ways, pins), and SIGTERM ends it with 0.
-	segd_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$SEGD_UNIT" | tr ' ' '\n' |
-		    sed -n 's/^CAP_\(.*\)/+\L\1/p' | paste -sd, -)
+	segd_caps=$(caps_of_unit "$SEGD_UNIT")
 	ip netns exec "$NS" setpriv --bounding-set="-all,$segd_caps" --inh-caps=-all \
 		"$bin" segd --in "$DEV" --out "$PEER" >"$OG_TMP/segd.out" 2>&1 &
 	spid=$!

@@ -25,7 +25,6 @@ XDP_FWD=${XDP_FWD:-$OG_OUT/og_xdp_fwd}
 TCP_BYTES=${SD_TCP_BYTES:-100000000}
 UDP_COUNT=${SD_UDP_COUNT:-20000}
 UDP_PAYLOAD=1400
-SEGD_PID=""
 
 og_need_root
 og_need_tools "$SG_RELAY_BIN" "$XDP_FWD"
@@ -40,47 +39,6 @@ if ! og_bpffs_private; then
 	exit 0
 fi
 og_pass sd_setup
-
-# segd_start [ARGS...]: offguard segd on the TAP, output in $OG_TMP/segd.log
-segd_start()
-{
-	: >"$OG_TMP/segd.log"
-	ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out "$SG_UO" \
-		"$@" >"$OG_TMP/segd.log" 2>&1 &
-	SEGD_PID=$!
-	_og_pids+=("$SEGD_PID")
-	local i
-	for ((i = 0; i < 50; i++)); do
-		grep -q "^segd: running" "$OG_TMP/segd.log" && return 0
-		kill -0 "$SEGD_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# segd_stop: SIGTERM; 0 if segd exited 0 within 10 s
-segd_stop()
-{
-	local i
-
-	kill -TERM "$SEGD_PID" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$SEGD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$SEGD_PID" 2>/dev/null && return 1
-	wait "$SEGD_PID"
-}
-
-# segd_ctr NAME: a counter of the running segd, from stats -j
-segd_ctr()
-{
-	ip netns exec "$SG_H" "$OFFGUARD" stats -j 2>/dev/null | "$OG_PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-s = d.get("segd", [])
-print(s[0]["counters"][sys.argv[1]] if s else "")' "$1"
-}
 
 # xdp_on DEV: the XDP program id on SG_H's DEV, empty if none
 xdp_on()
@@ -163,18 +121,7 @@ og_expect sd_no_csum_errors "$((csum1 - csum0))" 0
 ip netns exec "$SG_H" "$OFFGUARD" stats -j >"$OG_TMP/stats.json" 2>&1
 echo "segd stats: $(cat "$OG_TMP/stats.json")" >&2
 # get PATH: a value of stats -j's "segd" section, e.g. segd.0.running
-get()
-{
-	"$OG_PY" -c '
-import json, sys
-v = json.load(open(sys.argv[1]))
-try:
-    for k in sys.argv[2].split("."):
-        v = v[int(k)] if isinstance(v, list) else v[k]
-except Exception:
-    v = "none"
-print(str(v).lower() if isinstance(v, bool) else v)' "$OG_TMP/stats.json" "$1"
-}
+get() { _segd_json "$OG_TMP/stats.json" "$1" none; }
 og_expect sd_stats_running "$(get 'segd.0.running')" true
 st=$(ip netns exec "$SG_H" "$OFFGUARD" status -j 2>&1 | "$OG_PY" -c '
 import json, sys

@@ -23,7 +23,6 @@ OG_TEST_ID='sq'
 # shellcheck source=segd_lib.sh
 . "$(dirname "$0")/segd_lib.sh"
 
-SEGD_PID=""
 
 og_need_root
 og_need_tools "$SG_RELAY_BIN" "$OG_SEND"
@@ -43,26 +42,6 @@ ip netns exec "$SG_H" ethtool -K "$SG_UO" tx off >/dev/null 2>&1 || {
 MAC_G=$(ip netns exec "$SG_G" cat "/sys/class/net/$SG_VG/address")
 MAC_R=$(ip netns exec "$SG_R" cat "/sys/class/net/$SG_UR/address")
 og_pass sq_setup
-
-segd_start()
-{
-	ip netns exec "$SG_H" "$OFFGUARD" ${SQ_SEGD_V:-} segd --in "$SG_TAP" --out "$SG_UO" \
-		>"$OG_TMP/segd.log" 2>&1 &
-	SEGD_PID=$!
-	_og_pids+=("$SEGD_PID")
-	for _ in $(seq 50); do
-		grep -q "^segd: running" "$OG_TMP/segd.log" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-segd_stop()
-{
-	kill -TERM "$SEGD_PID" 2>/dev/null
-	wait "$SEGD_PID" 2>/dev/null
-	SEGD_PID=""
-}
 
 # capture OUT ARGS...: write one super-frame in the guest, capture what
 # reaches the receiver (port 7777 only, tagged or not)
@@ -248,5 +227,4 @@ else
 	og_fail sq_vlan_tcp4 "could not write the tagged super-frame: $why"
 fi
 segd_stop
-[ -n "${SQ_SEGD_V:-}" ] && cat "$OG_TMP/segd.log" >&2
 exit 0
