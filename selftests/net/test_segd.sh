@@ -66,7 +66,7 @@ else
 	fi
 fi
 # while the fast path holds the hook, segd must say so and not take it
-out=$(ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out "$SG_UO" 2>&1)
+out=$(timeout 10 ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out "$SG_UO" 2>&1)
 rc=$?
 case "$rc:$out" in
 1:*"$SG_TAP has an XDP program already"*)
@@ -78,15 +78,18 @@ kill -TERM "$FWD_PID" 2>/dev/null
 wait "$FWD_PID" 2>/dev/null
 
 # --- 2. bad requests ----------------------------------------------------------
-out=$(ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out nosuchdev0 2>&1)
+out=$(timeout 10 ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out nosuchdev0 2>&1)
 og_expect sd_err_no_device "$?: $out" "1: offguard: segd: nosuchdev0: no such device"
-out=$(ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out "$SG_TAP" 2>&1 | head -n1)
+out=$(timeout 10 ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out "$SG_TAP" 2>&1 | head -n1)
 og_expect sd_err_same_device "$out" \
 	"offguard: segd: --in and --out are the same device ($SG_TAP)"
-out=$(ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" 2>&1 | head -n1)
+out=$(timeout 10 ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" 2>&1 | head -n1)
 og_expect sd_err_usage "$out" "offguard: segd: --in and --out are required"
+out=$(timeout 10 ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out "$SG_UO" --spin 2000000 2>&1)
+og_expect sd_err_spin "$?: ${out%%$'\n'*}" \
+	"2: offguard: segd: bad --spin '2000000' (microseconds, 0..1000000)"
 ip -n "$SG_H" link set "$SG_UO" mtu 9000
-out=$(ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out "$SG_UO" 2>&1)
+out=$(timeout 10 ip netns exec "$SG_H" "$OFFGUARD" segd --in "$SG_TAP" --out "$SG_UO" 2>&1)
 og_expect sd_err_mtu "$?: $out" \
 	"1: offguard: segd: $SG_UO: MTU 9000 not supported (576..4074: a segment must fit one 4096-byte AF_XDP chunk)"
 ip -n "$SG_H" link set "$SG_UO" mtu 1500
@@ -271,7 +274,7 @@ else
 fi
 
 # --- 5. SIGKILL leaves nothing attached (links die with the process) -------
-if segd_start; then
+if segd_start --spin 0; then
 	kill -KILL "$SEGD_PID"
 	wait "$SEGD_PID" 2>/dev/null
 	sleep 0.5
